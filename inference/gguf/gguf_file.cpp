@@ -244,6 +244,7 @@ void GgufFile::parse() {
     }
 
     uint64_t data_start = (c.pos() + alignment_ - 1) / alignment_ * alignment_;
+    data_offset_ = data_start;
     for (TensorInfo& t : tensors_) {
         auto begin = checked_add(data_start, t.offset);
         auto end = begin ? checked_add(*begin, t.nbytes) : std::nullopt;

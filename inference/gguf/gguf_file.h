@@ -69,6 +69,7 @@ public:
     const std::string& path() const { return file_->path(); }
     size_t file_size() const { return file_->size(); }
     uint64_t alignment() const { return alignment_; }
+    uint64_t data_offset() const { return data_offset_; }  // where the tensor data section starts
 
     const std::map<std::string, GgufValue>& metadata() const { return kv_; }
     const GgufValue* find(const std::string& key) const;
@@ -88,6 +89,7 @@ private:
     std::unique_ptr<MappedFile> file_;
     uint32_t version_ = 0;
     uint64_t alignment_ = 32;
+    uint64_t data_offset_ = 0;
     std::map<std::string, GgufValue> kv_;
     std::vector<TensorInfo> tensors_;
     std::map<std::string, size_t> tensor_index_;

@@ -1,0 +1,72 @@
+// kinglet-cli: inspect, tokenize, run and benchmark GGUF models from the terminal.
+// Exit status: 0 success, 1 usage error, 2 model or input error (one "error: ..." line).
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <new>
+#include <string>
+
+#include "common.h"
+#include "util/error.h"
+
+#ifndef KINGLET_VERSION
+#define KINGLET_VERSION "0.0.0"
+#endif
+
+namespace {
+
+const char* kUsage =
+    "usage: kinglet-cli COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  info      -m MODEL [--json]                   what a model file holds\n"
+    "  tokenize  -m MODEL -p TEXT [--no-bos] [--special]\n"
+    "  generate  -m MODEL -p TEXT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p M]\n"
+    "            [--repeat-penalty R] [--seed S] [--ctx N] [--threads N] [--json]\n"
+    "  logits    -m MODEL (-p TEXT | --tokens 1,2,3) [--top K] [--gen N] [--json]\n"
+    "  chat      -m MODEL [--system TEXT]            a conversation in the terminal\n"
+    "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
+    "\n"
+    "Without -m, the demo model installed with Kinglet is used.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace kinglet::cli;
+    std::ios::sync_with_stdio(false);
+    if (argc < 2) {
+        std::fputs(kUsage, stderr);
+        return 1;
+    }
+    const std::string command = argv[1];
+    const ArgList rest(argv + 2, argv + argc);
+    try {
+        if (command == "--version" || command == "version") {
+            std::printf("kinglet-cli %s\n", KINGLET_VERSION);
+            return 0;
+        }
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (command == "info") return cmd_info(rest);
+        if (command == "tokenize") return cmd_tokenize(rest);
+        if (command == "generate") return cmd_generate(rest);
+        if (command == "chat") return cmd_chat(rest);
+        if (command == "logits") return cmd_logits(rest);
+        if (command == "bench") return cmd_bench(rest);
+        throw UsageError("unknown command '" + command + "'");
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);
+        return 1;
+    } catch (const kinglet::Error& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "error: out of memory\n");
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 2;
+    }
+}

@@ -1,0 +1,109 @@
+#include "model/hparams.h"
+
+#include <cmath>
+
+#include "gguf/gguf_file.h"
+#include "util/error.h"
+
+namespace kinglet {
+namespace {
+
+const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3"};
+
+int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
+    auto v = f.get_int(key);
+    if (!v) throw Error("model file is missing required key '" + key + "'");
+    if (*v < lo || *v > hi)
+        throw Error("model key '" + key + "' = " + std::to_string(*v) + " is out of range [" + std::to_string(lo) +
+                    ", " + std::to_string(hi) + "]");
+    return static_cast<int>(*v);
+}
+
+int optional_int(const GgufFile& f, const std::string& key, int fallback, int64_t lo, int64_t hi) {
+    if (!f.find(key)) return fallback;
+    return require_int(f, key, lo, hi);
+}
+
+float optional_float(const GgufFile& f, const std::string& key, float fallback) {
+    auto v = f.get_float(key);
+    if (!v) return fallback;
+    if (!std::isfinite(*v)) throw Error("model key '" + key + "' is not a finite number");
+    return static_cast<float>(*v);
+}
+
+}  // namespace
+
+bool is_supported_arch(const std::string& arch) {
+    for (const char* a : kSupportedArchs)
+        if (arch == a) return true;
+    return false;
+}
+
+std::string supported_arch_list() {
+    std::string s;
+    for (const char* a : kSupportedArchs) s += (s.empty() ? "" : ", ") + std::string(a);
+    return s;
+}
+
+Hparams read_hparams(const GgufFile& f) {
+    Hparams h;
+    auto arch = f.get_string("general.architecture");
+    if (!arch) throw Error("model file has no 'general.architecture'");
+    h.arch = *arch;
+    if (!is_supported_arch(h.arch))
+        throw Error("unsupported model architecture '" + h.arch + "' (supported: " + supported_arch_list() + ")");
+    const std::string p = h.arch + ".";
+    constexpr int64_t kBig = 1 << 20;
+
+    h.n_embd = require_int(f, p + "embedding_length", 1, kBig);
+    h.n_layer = require_int(f, p + "block_count", 1, 1024);
+    h.n_head = require_int(f, p + "attention.head_count", 1, 4096);
+    h.n_head_kv = optional_int(f, p + "attention.head_count_kv", h.n_head, 1, h.n_head);
+    if (h.n_head % h.n_head_kv != 0)
+        throw Error("attention.head_count " + std::to_string(h.n_head) + " is not a multiple of head_count_kv " +
+                    std::to_string(h.n_head_kv));
+    h.n_ff = require_int(f, p + "feed_forward_length", 1, kBig * 4);
+    h.n_ctx_train = optional_int(f, p + "context_length", 2048, 1, 1 << 24);
+    int default_head = h.n_embd / h.n_head;
+    h.head_dim = optional_int(f, p + "attention.key_length", default_head, 1, 4096);
+    h.head_dim_v = optional_int(f, p + "attention.value_length", h.head_dim, 1, 4096);
+    if (h.head_dim_v != h.head_dim) throw Error("models whose key and value head sizes differ are not supported");
+    h.norm_eps = optional_float(f, p + "attention.layer_norm_rms_epsilon", 1e-5f);
+    if (!(h.norm_eps > 0)) throw Error("attention.layer_norm_rms_epsilon must be positive");
+
+    h.rope_dim = optional_int(f, p + "rope.dimension_count", h.head_dim, 2, h.head_dim);
+    if (h.rope_dim % 2 != 0) throw Error("rope.dimension_count must be even");
+    h.rope_freq_base = optional_float(f, p + "rope.freq_base", 10000.0f);
+    h.rope_freq_base_local = optional_float(f, p + "rope.freq_base_swa", 10000.0f);
+    h.rope_orig_ctx = optional_int(f, p + "rope.scaling.original_context_length", 0, 0, 1 << 24);
+    h.rope_attn_factor = optional_float(f, p + "rope.scaling.attn_factor", 1.0f);
+    auto scaling = f.get_string(p + "rope.scaling.type").value_or("none");
+    float factor = optional_float(f, p + "rope.scaling.factor", 0.0f);
+    if (scaling == "linear" && factor > 0) h.rope_freq_scale = 1.0f / factor;
+    else if (auto fs = f.get_float(p + "rope.scale_linear"); fs && *fs > 0) h.rope_freq_scale = 1.0f / float(*fs);
+    if (scaling == "yarn") throw Error("YaRN RoPE scaling is not supported yet");
+
+    h.rope_style = (h.arch == "llama") ? RopeStyle::Normal : RopeStyle::Neox;
+    h.layer_is_local.assign(h.n_layer, false);
+
+    if (h.arch == "gemma3") {
+        h.activation = FfnActivation::Gelu;
+        h.embed_scale_sqrt_dim = true;
+        h.final_logit_softcap = optional_float(f, p + "final_logit_softcapping", 0.0f);
+        h.sliding_window = optional_int(f, p + "attention.sliding_window", 0, 0, 1 << 24);
+        int pattern = optional_int(f, p + "attention.sliding_window_pattern", 6, 1, 1024);
+        if (h.sliding_window > 0)
+            for (int l = 0; l < h.n_layer; ++l) h.layer_is_local[l] = (l + 1) % pattern != 0;
+        h.rope_freq_base_local = optional_float(f, p + "rope.freq_base_swa", 10000.0f);
+    }
+
+    // Vocabulary size: explicit key, else the token list.
+    if (auto n = f.get_int(p + "vocab_size")) {
+        h.n_vocab = static_cast<int>(*n);
+    } else if (auto* tokens = f.get_array("tokenizer.ggml.tokens")) {
+        h.n_vocab = static_cast<int>(tokens->size());
+    }
+    return h;
+}
+
+}  // namespace kinglet

@@ -1,0 +1,52 @@
+#include "runtime/session.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+
+namespace kinglet {
+namespace {
+
+int choose_context(const Model& model, int requested) {
+    const int train = model.hparams().n_ctx_train;
+    if (requested < 0) throw Error("context size must be positive");
+    if (requested == 0) return std::min(train, SessionOptions::kDefaultMaxContext);
+    return std::min(requested, std::max(train, 1));
+}
+
+}  // namespace
+
+Session::Session(const Model& model, const SessionOptions& options)
+    : model_(model), transformer_(model, choose_context(model, options.n_ctx), options.n_threads) {}
+
+const std::vector<float>& Session::eval(const std::vector<TokenId>& tokens) {
+    if (tokens.empty()) throw Error("nothing to evaluate");
+    if (n_past() + tokens.size() > size_t(n_ctx()))
+        throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
+                    " tokens do not fit in a context of " + std::to_string(n_ctx()));
+    transformer_.forward(tokens.data(), int(tokens.size()), n_past(), logits_, false);
+    tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+    return logits_;
+}
+
+std::vector<float> Session::eval_all(const std::vector<TokenId>& tokens) {
+    if (tokens.empty()) throw Error("nothing to evaluate");
+    if (n_past() + tokens.size() > size_t(n_ctx()))
+        throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
+                    " tokens do not fit in a context of " + std::to_string(n_ctx()));
+    std::vector<float> all;
+    transformer_.forward(tokens.data(), int(tokens.size()), n_past(), all, true);
+    tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+    logits_.assign(all.end() - model_.hparams().n_vocab, all.end());
+    return all;
+}
+
+int Session::keep_common_prefix(const std::vector<TokenId>& prompt) {
+    size_t limit = prompt.empty() ? 0 : std::min(tokens_.size(), prompt.size() - 1);
+    size_t keep = 0;
+    while (keep < limit && tokens_[keep] == prompt[keep]) ++keep;
+    tokens_.resize(keep);  // the cache rows past `keep` are simply overwritten later
+    return static_cast<int>(keep);
+}
+
+}  // namespace kinglet

@@ -1,0 +1,48 @@
+// One conversation's state on a model: the KV cache and the tokens it holds. Keeping
+// the session between chat turns means a follow-up only processes the new tokens.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "model/model.h"
+#include "runtime/transformer.h"
+
+namespace kinglet {
+
+struct SessionOptions {
+    int n_ctx = 0;      // 0: the model's training context, capped at kDefaultMaxContext
+    int n_threads = 0;  // 0: all cores
+    static constexpr int kDefaultMaxContext = 4096;
+};
+
+class Session {
+public:
+    Session(const Model& model, const SessionOptions& options = {});
+
+    const Model& model() const { return model_; }
+    int n_ctx() const { return transformer_.n_ctx(); }
+    int n_threads() const { return transformer_.n_threads(); }
+    int n_past() const { return static_cast<int>(tokens_.size()); }
+    const std::vector<TokenId>& tokens() const { return tokens_; }
+    size_t kv_bytes() const { return transformer_.kv_bytes(); }
+
+    // Appends tokens to the context and returns the logits after the last one.
+    // Throws kinglet::Error when they do not fit.
+    const std::vector<float>& eval(const std::vector<TokenId>& tokens);
+    // Appends tokens and returns the logits after each of them (tokens.size() x n_vocab).
+    std::vector<float> eval_all(const std::vector<TokenId>& tokens);
+
+    // Prompt cache: keeps the longest prefix of the cached tokens that `prompt` starts
+    // with (at most prompt.size() - 1, so the last prompt token is always evaluated and
+    // yields fresh logits) and forgets the rest. Returns how many tokens were kept.
+    int keep_common_prefix(const std::vector<TokenId>& prompt);
+    void clear() { tokens_.clear(); }
+
+private:
+    const Model& model_;
+    Transformer transformer_;
+    std::vector<TokenId> tokens_;
+    std::vector<float> logits_;
+};
+
+}  // namespace kinglet
