@@ -18,4 +18,12 @@ const CpuFeatures& cpu_features();  // detected once
 SimdLevel simd_level();             // best usable level, after KINGLET_CPU
 std::string simd_level_name(SimdLevel level);
 
+// The best level the CPU and OS allow, ignoring KINGLET_CPU and any forcing.
+SimdLevel max_supported_simd_level();
+
+// Test and benchmark hook: makes simd_level() (and with it every quant kernel) use
+// `level`, clamped to max_supported_simd_level(). Returns the level now in effect.
+// Not meant to be called while other threads run kernels.
+SimdLevel force_simd_level_for_tests(SimdLevel level);
+
 }  // namespace kinglet

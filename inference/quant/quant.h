@@ -24,13 +24,23 @@ GgmlType vec_dot_type(GgmlType weight_type);
 
 // Row conversions; n must be a multiple of the type's block size.
 void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
-// Supported targets: F32, F16, BF16, Q8_0, Q8_K, Q4_0, Q4_K, Q6_K (and any other type
-// issue "model coverage" adds a quantizer for). Throws kinglet::Error otherwise.
+// Supported targets: F32, F16, BF16, Q8_0, Q8_K, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
+// Q6_K. Throws kinglet::Error otherwise (and for n not a multiple of the block size).
+// dequantize_row covers every weight type plus Q8_K.
 void quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 bool can_quantize_to(GgmlType type);
 
 // Dot product of one weight row (type `weight_type`) with one activation row that is
 // already in vec_dot_type(weight_type). n elements.
+// n must be a multiple of the block size (not checked here: this is the hot path).
 float vec_dot(GgmlType weight_type, int64_t n, const void* weight_row, const void* act_row);
+
+// The kernels behind vec_dot/quantize_row for one type, for loops that want to skip the
+// per-call lookup (a matmul over many rows). Valid until force_simd_level_for_tests().
+// Throw kinglet::Error for unsupported types. No block-size check is done by them.
+using VecDotFn = float (*)(int64_t n, const void* weight_row, const void* act_row);
+using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
+VecDotFn vec_dot_fn(GgmlType weight_type);
+QuantizeRowFn quantize_row_fn(GgmlType type);
 
 }  // namespace kinglet
