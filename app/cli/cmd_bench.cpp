@@ -51,7 +51,7 @@ int cmd_bench(const ArgList& argv) {
             tg.push_back(n_gen / std::chrono::duration<double>(clock::now() - t0).count());
         }
     }
-    const std::string backend = "cpu-" + simd_level_name(simd_level());
+    const std::string backend = session.backend_name();
     if (args.flag("--json")) {
         nlohmann::json j = {{"pp_tps", median(pp)}, {"tg_tps", median(tg)}, {"threads", session.n_threads()},
                             {"backend", backend}, {"model_bytes", model->weight_bytes()},

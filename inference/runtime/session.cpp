@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/cpu_backend.h"
 #include "util/error.h"
 
 namespace kinglet {
@@ -17,7 +18,8 @@ int choose_context(const Model& model, int requested) {
 }  // namespace
 
 Session::Session(const Model& model, const SessionOptions& options)
-    : model_(model), transformer_(model, choose_context(model, options.n_ctx), options.n_threads) {}
+    : model_(model),
+      transformer_(model, choose_context(model, options.n_ctx), std::make_unique<CpuBackend>(options.n_threads)) {}
 
 const std::vector<float>& Session::eval(const std::vector<TokenId>& tokens) {
     if (tokens.empty()) throw Error("nothing to evaluate");

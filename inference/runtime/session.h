@@ -21,10 +21,11 @@ public:
 
     const Model& model() const { return model_; }
     int n_ctx() const { return transformer_.n_ctx(); }
-    int n_threads() const { return transformer_.n_threads(); }
+    int n_threads() const { return transformer_.backend().n_threads(); }
+    std::string backend_name() const { return transformer_.backend().name(); }
     int n_past() const { return static_cast<int>(tokens_.size()); }
     const std::vector<TokenId>& tokens() const { return tokens_; }
-    size_t kv_bytes() const { return transformer_.kv_bytes(); }
+    size_t kv_bytes() const { return transformer_.backend().kv_bytes(); }
 
     // Appends tokens to the context and returns the logits after the last one.
     // Throws kinglet::Error when they do not fit.

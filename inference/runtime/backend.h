@@ -1,0 +1,55 @@
+// The operations a transformer forward pass is made of, implemented once per device
+// (CPU, Vulkan). The model graph (transformer.cpp) is written once against this
+// interface; a backend owns the activation buffers, the KV cache and any copies of
+// the weights it needs.
+//
+// Activations live in a fixed set of buffers named by Act, each sized at init() for
+// the largest batch: X (residual stream), XN (normalised), Q, K, V, Att (attention
+// output), Gate, Up (FFN), Tmp (block output), Logits. Operations are recorded in
+// order; read_logits() returns once everything before it has run.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "model/model.h"
+#include "runtime/cpu_ops.h"
+
+namespace kinglet {
+
+enum class Act { X, XN, Q, K, V, Att, Gate, Up, Tmp, Logits };
+
+struct BackendShape {
+    int max_tokens = 0;  // rows per batch
+    int n_ctx = 0;       // KV cache positions
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;  // e.g. "CPU (AVX2)"
+    virtual int n_threads() const { return 1; }
+    virtual size_t kv_bytes() const = 0;
+
+    virtual void init(const Model& model, const BackendShape& shape) = 0;
+
+    // X[t] = token_embd[tokens[t]] * scale
+    virtual void embed(const TokenId* tokens, int n_tokens, float scale) = 0;
+    // out[r] = rmsnorm(in[in_row0 + r]) * w for n_rows rows of row_len values (row_len may be a
+    // head size: then rows are heads).
+    virtual void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0 = 0) = 0;
+    // out[t][r] = W[row0 + r] . in[t], r < n_out; out rows are n_out wide.
+    virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) = 0;
+    virtual void add_bias(Act x, const TensorInfo& bias, int n_tokens) = 0;
+    virtual void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) = 0;
+    // K, V rows of this batch go into the cache at pos0.. (converted to F16).
+    virtual void store_kv(int layer, int n_tokens, int pos0) = 0;
+    // Att = softmax(Q K^T * scale, causal, window) V over the cache; window 0 = unlimited.
+    virtual void attention(int layer, int n_tokens, int pos0, int window, float scale) = 0;
+    virtual void add(Act x, Act y, size_t n) = 0;  // x += y
+    virtual void glu(FfnActivation act, size_t n) = 0;  // Gate = act(Gate) * Up
+    virtual void softcap(Act x, size_t n, float cap) = 0;  // x = cap * tanh(x / cap)
+    // Waits for the work so far and copies n floats of Logits to dst.
+    virtual void read_logits(float* dst, size_t n) = 0;
+};
+
+}  // namespace kinglet

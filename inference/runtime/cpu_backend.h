@@ -1,0 +1,48 @@
+// The CPU implementation of Backend: weights are used in place from the memory map;
+// work is split across a thread pool; dot products run on the best SIMD kernels the
+// machine allows (quant/).
+#pragma once
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "runtime/kv_cache.h"
+#include "runtime/thread_pool.h"
+
+namespace kinglet {
+
+class CpuBackend : public Backend {
+public:
+    explicit CpuBackend(int n_threads);
+    std::string name() const override;
+    int n_threads() const override { return pool_.size(); }
+    size_t kv_bytes() const override { return cache_ ? cache_->bytes() : 0; }
+
+    void init(const Model& model, const BackendShape& shape) override;
+    void embed(const TokenId* tokens, int n_tokens, float scale) override;
+    void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
+    void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) override;
+    void add_bias(Act x, const TensorInfo& bias, int n_tokens) override;
+    void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) override;
+    void store_kv(int layer, int n_tokens, int pos0) override;
+    void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
+    void add(Act x, Act y, size_t n) override;
+    void glu(FfnActivation act, size_t n) override;
+    void softcap(Act x, size_t n, float cap) override;
+    void read_logits(float* dst, size_t n) override;
+
+private:
+    float* buf(Act a) { return bufs_[static_cast<int>(a)].data(); }
+    const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
+
+    const Model* model_ = nullptr;
+    ThreadPool pool_;
+    MatMul matmul_;
+    std::unique_ptr<KvCache> cache_;
+    std::vector<float> bufs_[10];
+    std::vector<float> scores_;  // per thread: one row of attention scores
+    std::map<const TensorInfo*, std::vector<float>> small_tensors_;
+};
+
+}  // namespace kinglet
