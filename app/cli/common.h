@@ -33,5 +33,7 @@ int cmd_generate(const ArgList& argv);
 int cmd_chat(const ArgList& argv);
 int cmd_logits(const ArgList& argv);
 int cmd_bench(const ArgList& argv);
+int cmd_quantize(const ArgList& argv);
+int cmd_synth(const ArgList& argv);
 
 }  // namespace kinglet::cli

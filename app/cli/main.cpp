@@ -26,6 +26,8 @@ const char* kUsage =
     "  logits    -m MODEL (-p TEXT | --tokens 1,2,3) [--top K] [--gen N] [--json]\n"
     "  chat      -m MODEL [--system TEXT]            a conversation in the terminal\n"
     "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
+    "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
+    "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
     "\n"
     "Without -m, the demo model installed with Kinglet is used.\n";
 
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
         if (command == "chat") return cmd_chat(rest);
         if (command == "logits") return cmd_logits(rest);
         if (command == "bench") return cmd_bench(rest);
+        if (command == "quantize") return cmd_quantize(rest);
+        if (command == "synth") return cmd_synth(rest);
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);

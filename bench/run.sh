@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Speed benchmark: measures the machine's memory read bandwidth, makes random-weight
+# models with the exact shapes of Qwen2.5-0.5B and Llama-3.2-1B (kinglet-cli synth),
+# runs `kinglet-cli bench` on each for every SIMD level, and prints one table.
+#   bench/run.sh [--threads N] [--levels "avx512 avx2 scalar"] [--types "Q4_K_M Q8_0 Q4_0"]
+#                [--presets "qwen2.5-0.5b llama-3.2-1b"] [-p 512] [-n 128] [-r 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli=build/bin/kinglet-cli
+threads=2; levels="avx512 avx2 scalar"; types="Q4_K_M Q8_0 Q4_0"; presets="qwen2.5-0.5b llama-3.2-1b"
+pp=512; tg=128; reps=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --levels) levels=$2; shift 2 ;;
+    --types) types=$2; shift 2 ;;
+    --presets) presets=$2; shift 2 ;;
+    -p) pp=$2; shift 2 ;;
+    -n) tg=$2; shift 2 ;;
+    -r) reps=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 1 ;;
+  esac
+done
+[ -x "$cli" ] || { echo "build first: bash scripts/build.sh" >&2; exit 1; }
+vocab=${KINGLET_SHARED_DIR:-../shared}/tokenizer
+models=${KINGLET_BENCH_MODELS:-build/bench-models}
+mkdir -p "$models"
+
+# Memory read bandwidth with $threads threads: stream a 1 GiB buffer (python, no deps).
+bw=$(python3 - "$threads" <<'PY'
+import sys, time, threading, array
+n_threads = int(sys.argv[1]); size = 1 << 30
+buf = bytearray(size); mv = memoryview(buf)
+for i in range(0, size, 4096): buf[i] = 1
+chunk = size // n_threads
+def reader(k, out):
+    part = mv[k * chunk:(k + 1) * chunk]
+    t = time.perf_counter(); s = 0
+    for _ in range(3): s += part.tobytes().count(b'\x01')
+    out[k] = time.perf_counter() - t
+best = 0
+for _ in range(2):
+    out = [0] * n_threads
+    ts = [threading.Thread(target=reader, args=(k, out)) for k in range(n_threads)]
+    t0 = time.perf_counter(); [t.start() for t in ts]; [t.join() for t in ts]
+    el = time.perf_counter() - t0
+    best = max(best, 3 * size / el / 1e9)
+print(f"{best:.1f}")
+PY
+)
+echo "memory read bandwidth (approx., $threads threads): $bw GB/s"
+printf "| model | type | SIMD | pp%s tok/s | tg%s tok/s | tg x size / bandwidth | peak RSS MiB |\n" "$pp" "$tg"
+echo "|---|---|---|---|---|---|---|"
+for preset in $presets; do
+  for type in $types; do
+    f="$models/$preset-$type.gguf"
+    [ -f "$f" ] || "$cli" synth --preset "$preset" --type "$type" --vocab-dir "$vocab" -o "$f" 2>/dev/null
+    for level in $levels; do
+      out=$( { /usr/bin/time -f "%M" env KINGLET_CPU="$level" "$cli" bench -m "$f" -p "$pp" -n "$tg" -r "$reps" \
+               --threads "$threads" --json; } 2>&1 )
+      json=$(echo "$out" | grep '^{')
+      rss_kb=$(echo "$out" | grep -E '^[0-9]+$' | tail -1)
+      python3 - "$preset" "$type" "$level" "$bw" "$rss_kb" "$json" <<'PY'
+import json, sys
+preset, type_, level, bw, rss, js = sys.argv[1:7]
+j = json.loads(js)
+frac = j["tg_tps"] * j["model_bytes"] / (float(bw) * 1e9)
+print(f"| {preset} | {type_} | {j['backend']} | {j['pp_tps']:.1f} | {j['tg_tps']:.1f} | {100*frac:.0f}% | {int(rss)/1024:.0f} |")
+PY
+    done
+  done
+done

@@ -1,0 +1,144 @@
+// kinglet-cli as other tools use it: outputs, JSON shapes and exit statuses.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "shared_data.h"
+
+namespace {
+
+struct Run {
+    int status = -1;
+    QByteArray out, err;
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.start(QStringLiteral(KINGLET_BINARY_DIR "/bin/kinglet-cli"), args);
+    p.closeWriteChannel();
+    Run r;
+    if (!p.waitForFinished(120000)) return r;
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;  // -1: killed by a signal
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void usageErrorsExitOne() {
+        QCOMPARE(cli({}).status, 1);
+        Run r = cli({"frobnicate"});
+        QCOMPARE(r.status, 1);
+        QVERIFY(r.err.startsWith("error: unknown command"));
+        QCOMPARE(cli({"generate", "-m"}).status, 1);
+        QCOMPARE(cli({"generate", "--temp", "abc", "-p", "x", "-m", "x.gguf"}).status, 1);
+    }
+
+    void modelErrorsExitTwo() {
+        Run r = cli({"info", "-m", "/nonexistent/model.gguf"});
+        QCOMPARE(r.status, 2);
+        QVERIFY(r.err.startsWith("error: cannot open"));
+        QCOMPARE(r.err.count('\n'), 1);
+        QTemporaryDir dir;
+        QFile junk(dir.path() + "/junk.gguf");
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("GGUF\x03\0\0\0 this is not a model", 30);
+        junk.close();
+        r = cli({"generate", "-m", junk.fileName(), "-p", "hi"});
+        QCOMPARE(r.status, 2);
+        QVERIFY(r.err.startsWith("error: "));
+    }
+
+    void infoJson() {
+        KINGLET_REQUIRE_SHARED(model, "models/tiny-qwen2-q4_k_m.gguf");
+        Run r = cli({"info", "-m", model, "--json"});
+        QCOMPARE(r.status, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["architecture"].toString(), QString("qwen2"));
+        QCOMPARE(j["layers"].toInt(), 2);
+        QCOMPARE(j["vocab_size"].toInt(), 4003);
+        QVERIFY(j["parameters"].toDouble() > 1e6);
+        QVERIFY(j["tensor_types"].toObject().contains("Q4_K"));
+    }
+
+    void tokenizeMatchesReference() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        KINGLET_REQUIRE_SHARED(refpath, "reference/stories260K.fox.json");
+        QFile f(refpath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject ref = QJsonDocument::fromJson(f.readAll()).object();
+        Run r = cli({"tokenize", "-m", model, "-p", ref["prompt"].toString()});
+        QCOMPARE(r.status, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array(), ref["tokens"].toArray());
+        Run nobos = cli({"tokenize", "-m", model, "-p", ref["prompt"].toString(), "--no-bos"});
+        QCOMPARE(QJsonDocument::fromJson(nobos.out).array().size(), ref["tokens"].toArray().size() - 1);
+    }
+
+    void generateIsDeterministicUnderSeed() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        const QStringList args = {"generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0.9",
+                                  "--seed", "7", "--json"};
+        Run a = cli(args), b = cli(args);
+        QCOMPARE(a.status, 0);
+        const QJsonObject ja = QJsonDocument::fromJson(a.out).object();
+        QCOMPARE(ja["text"].toString(), QJsonDocument::fromJson(b.out).object()["text"].toString());
+        QVERIFY(!ja["text"].toString().isEmpty());
+        QCOMPARE(ja["tokens"].toArray().size(), 24);
+        for (const char* key : {"load_ms", "prompt_ms", "gen_ms", "pp_tps", "tg_tps"})
+            QVERIFY2(ja["timings"].toObject().contains(key), key);
+    }
+
+    void generateStreamsOnlyTextToStdout() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Run r = cli({"generate", "-m", model, "-p", "Lily", "-n", "16", "--temp", "0"});
+        QCOMPARE(r.status, 0);
+        QVERIFY(!r.out.trimmed().isEmpty());
+        QVERIFY(!r.out.contains("tok/s"));
+        QVERIFY(r.err.contains("tok/s"));
+    }
+
+    void logitsFollowReferenceSchema() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Run r = cli({"logits", "-m", model, "--tokens", "1,403,385", "--top", "5", "--gen", "3", "--json"});
+        QCOMPARE(r.status, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["tokens"].toArray().size(), 3);
+        QCOMPARE(j["prompt_logits"].toArray().size(), 3);
+        QCOMPARE(j["greedy"].toArray().size(), 3);
+        QCOMPARE(j["greedy_logits"].toArray().size(), 3);
+        const QJsonObject first = j["prompt_logits"].toArray()[0].toObject();
+        QCOMPARE(first["top"].toArray().size(), 5);
+        QVERIFY(first["lse"].toDouble() >= first["top"].toArray()[0].toArray()[1].toDouble());
+        // The reference says token 403 is the best after BOS in stories260K.
+        QCOMPARE(first["top"].toArray()[0].toArray()[0].toInt(), 403);
+    }
+
+    void promptLongerThanContextIsAnError() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        QString prompt;
+        for (int i = 0; i < 200; ++i) prompt += "The quick brown fox jumps. ";
+        Run r = cli({"generate", "-m", model, "-p", prompt, "--ctx", "64", "-n", "4"});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("context"), r.err.constData());
+    }
+
+    void benchJson() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Run r = cli({"bench", "-m", model, "-p", "32", "-n", "8", "-r", "1", "--json"});
+        QCOMPARE(r.status, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        for (const char* key : {"pp_tps", "tg_tps", "threads", "backend", "model_bytes"})
+            QVERIFY2(j.contains(key), key);
+        QVERIFY(j["tg_tps"].toDouble() > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
