@@ -11,6 +11,7 @@ packages=(
   qml6-module-qtquick-dialogs qml6-module-qtcore
   libsentencepiece-dev libicu-dev nlohmann-json3-dev
   libvulkan-dev glslc mesa-vulkan-drivers
+  time
 )
 
 sudo_cmd=()
