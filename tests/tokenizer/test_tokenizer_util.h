@@ -1,0 +1,21 @@
+// Helpers for test_tokenizer: small GGUF vocabularies, good and deliberately broken.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace tok_test {
+
+struct VocabFile {
+    std::string what;  // what is wrong with it
+    std::string path;
+};
+
+// Files from_gguf must reject with kinglet::Error.
+std::vector<VocabFile> write_broken_vocabs(const std::string& dir);
+// Odd but loadable files: from_gguf must accept them and encode must not crash.
+std::vector<VocabFile> write_odd_vocabs(const std::string& dir);
+
+// Byte strings meant to upset a tokenizer (invalid UTF-8, NULs, huge runs...).
+std::vector<std::string> nasty_inputs();
+
+}  // namespace tok_test
