@@ -23,13 +23,6 @@ static inline float hsum_ps(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-static inline int hsum_epi32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
-    return _mm_cvtsi128_si32(s);
-}
-
 // Signed int8 x signed int8 -> 8 int32 lanes (sums of 4 products). maddubs needs an
 // unsigned operand, so |x| is used with y carrying x's sign. x may be -128 (|x| = 128 as
 // unsigned is still right); y never is (our quantizers stay in [-127, 127]).
@@ -166,38 +159,37 @@ float dot_q4_0(int64_t n, const void* w, const void* a) {
 
 // The 12 packed bytes of Q4_K/Q5_K scales -> 8 scales (bytes 0-7) and 8 mins (8-15).
 // Same bit moves as scale_min_k4() in quant_scalar_k.cpp, four bytes at a time.
-static inline void unpack_scales_k4(const uint8_t* s, uint8_t* out16) {
-    uint32_t u[4];
+static inline __m128i unpack_scales_k4(const uint8_t* s) {
+    uint32_t u[3];
     std::memcpy(u, s, 12);
     const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
-    u[3] = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);  // mins 4-7
-    const uint32_t mins03 = u[1] & low6;                          // mins 0-3
-    u[1] = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);          // scales 4-7
-    u[2] = mins03;
-    u[0] &= low6;                                                 // scales 0-3
-    std::memcpy(out16, u, 16);
+    const uint32_t mins47 = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+    const uint32_t mins03 = u[1] & low6;
+    const uint32_t sc47 = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+    const uint32_t sc03 = u[0] & low6;
+    return _mm_set_epi32(int(mins47), int(mins03), int(sc47), int(sc03));
 }
+
+// pshufb mask that copies int16 element k of each 128-bit lane to all 8 of its slots.
+static inline __m256i spread_epi16(int k) { return _mm256_set1_epi16(short(((2 * k + 1) << 8) | (2 * k))); }
 
 float dot_q4_k(int64_t n, const void* w, const void* a) {
     const auto* x = static_cast<const BlockQ4_K*>(w);
     const auto* y = static_cast<const BlockQ8_K*>(a);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     __m256 acc = _mm256_setzero_ps();
-    float acc_min = 0;
-    alignas(16) uint8_t sm[16];
+    __m128 acc_min = _mm_setzero_ps();
     for (int64_t i = 0; i < n / kQKK; ++i) {
-        unpack_scales_k4(x[i].scales, sm);
+        const __m128i sm = unpack_scales_k4(x[i].scales);
         const float d = y[i].d * h2f(x[i].d);
         const float dmin = y[i].d * h2f(x[i].dmin);
         // mins: sum_j min_j * (bsums[2j] + bsums[2j+1])
         const __m128i bs = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums)),
                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums + 8)));
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8)));
-        __m128i pm = _mm_madd_epi16(mins, bs);
-        pm = _mm_add_epi32(pm, _mm_unpackhi_epi64(pm, pm));
-        pm = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 1));
-        acc_min += dmin * float(_mm_cvtsi128_si32(pm));
+        const __m128i pm = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), bs);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(pm), acc_min);
 
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         __m256i sumi = _mm256_setzero_si256();
         const uint8_t* q = x[i].qs;
         const int8_t* q8 = y[i].qs;
@@ -208,13 +200,21 @@ float dot_q4_k(int64_t n, const void* w, const void* a) {
             // unsigned 0..15 times int8: pair sums stay far below int16 saturation
             __m256i p_lo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8)));
             __m256i p_hi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8 + 32)));
-            p_lo = _mm256_madd_epi16(p_lo, _mm256_set1_epi16(sm[2 * c]));
-            p_hi = _mm256_madd_epi16(p_hi, _mm256_set1_epi16(sm[2 * c + 1]));
+            p_lo = _mm256_madd_epi16(p_lo, _mm256_shuffle_epi8(sc, spread_epi16(2 * c)));
+            p_hi = _mm256_madd_epi16(p_hi, _mm256_shuffle_epi8(sc, spread_epi16(2 * c + 1)));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p_lo, p_hi));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    return hsum_ps(acc) - acc_min;
+    __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum_ps(acc) - _mm_cvtss_f32(m);
+}
+
+// pshufb mask: low 128-bit lane gets int16 element 2k everywhere, high lane 2k+1.
+static inline __m256i pair_spread_epi16(int k) {
+    return _mm256_set_m128i(_mm_set1_epi16(short(((4 * k + 3) << 8) | (4 * k + 2))),
+                            _mm_set1_epi16(short(((4 * k + 1) << 8) | (4 * k))));
 }
 
 // Q6_K: the -32 offset is applied once per block through the Q8_K bsums
@@ -228,12 +228,13 @@ float dot_q6_k(int64_t n, const void* w, const void* a) {
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQKK; ++i) {
         const float d = y[i].d * h2f(x[i].d);
-        const int8_t* sc = x[i].scales;
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
         const __m256i offs = _mm256_madd_epi16(sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
 
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
+            // scales 8h..8h+7 in both 128-bit lanes
+            const __m256i sch = _mm256_permute2x128_si256(sc16, sc16, h == 0 ? 0x00 : 0x11);
             const uint8_t* ql = x[i].ql + 64 * h;
             const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh + 32 * h));
             const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
@@ -251,7 +252,7 @@ float dot_q6_k(int64_t n, const void* w, const void* a) {
             for (int k = 0; k < 4; ++k) {
                 // 32 elements = two 16-element groups with scales sc[8h+2k], sc[8h+2k+1]
                 const __m256i p = _mm256_maddubs_epi16(q[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8 + 32 * k)));
-                const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * k + 1]), _mm_set1_epi16(sc[8 * h + 2 * k]));
+                const __m256i s = _mm256_shuffle_epi8(sch, pair_spread_epi16(k));
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
             }
         }

@@ -181,41 +181,43 @@ float dot_q4_0(int64_t n, const void* w, const void* a) {
 // by madd with a vector of scales, which applies the scales for free; VNNI would need
 // an extra 32-bit multiply here and gains nothing.
 
-static inline void unpack_scales_k4(const uint8_t* s, uint8_t* out16) {  // see vec_dot_avx2.cpp
-    uint32_t u[4];
+static inline __m128i unpack_scales_k4(const uint8_t* s) {  // see vec_dot_avx2.cpp
+    uint32_t u[3];
     std::memcpy(u, s, 12);
     const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
-    u[3] = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+    const uint32_t mins47 = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
     const uint32_t mins03 = u[1] & low6;
-    u[1] = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
-    u[2] = mins03;
-    u[0] &= low6;
-    std::memcpy(out16, u, 16);
+    const uint32_t sc47 = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+    const uint32_t sc03 = u[0] & low6;
+    return _mm_set_epi32(int(mins47), int(mins03), int(sc47), int(sc03));
 }
 
-static inline __m512i set_halves_epi16(int16_t lo, int16_t hi) {
-    return _mm512_inserti64x4(_mm512_set1_epi16(lo), _mm256_set1_epi16(hi), 1);
-}
+// vpermw indices: int16 lanes 0-15 take scale 2c, lanes 16-31 scale 2c+1.
+alignas(64) const int16_t kQ4KSpread[4][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+    {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7},
+};
 
 float dot_q4_k(int64_t n, const void* w, const void* a) {
     const auto* x = static_cast<const BlockQ4_K*>(w);
     const auto* y = static_cast<const BlockQ8_K*>(a);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m512i spread[4] = {_mm512_load_si512(kQ4KSpread[0]), _mm512_load_si512(kQ4KSpread[1]),
+                               _mm512_load_si512(kQ4KSpread[2]), _mm512_load_si512(kQ4KSpread[3])};
     __m512 acc = _mm512_setzero_ps();
-    float acc_min = 0;
-    alignas(16) uint8_t sm[16];
+    __m128 acc_min = _mm_setzero_ps();
     for (int64_t i = 0; i < n / kQKK; ++i) {
-        unpack_scales_k4(x[i].scales, sm);
+        const __m128i sm = unpack_scales_k4(x[i].scales);
         const float d = y[i].d * h2f(x[i].d);
         const float dmin = y[i].d * h2f(x[i].dmin);
         const __m128i bs = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums)),
                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums + 8)));
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8)));
-        __m128i pm = _mm_madd_epi16(mins, bs);
-        pm = _mm_add_epi32(pm, _mm_unpackhi_epi64(pm, pm));
-        pm = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 1));
-        acc_min += dmin * float(_mm_cvtsi128_si32(pm));
+        const __m128i pm = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), bs);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(pm), acc_min);
 
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
         __m512i sumi = _mm512_setzero_si512();
         for (int c = 0; c < 4; ++c) {
             // 32 bytes of nibbles = 64 values in order: low nibbles, then high nibbles
@@ -223,11 +225,13 @@ float dot_q4_k(int64_t n, const void* w, const void* a) {
             const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(bits, m4)),
                                                  _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), 1);
             const __m512i p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[i].qs + 64 * c));
-            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, set_halves_epi16(sm[2 * c], sm[2 * c + 1])));
+            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, _mm512_permutexvar_epi16(spread[c], sc)));
         }
         acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
     }
-    return _mm512_reduce_add_ps(acc) - acc_min;
+    __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(m);
 }
 
 // vpermw indices spreading scales g..g+3 over 8 int16 lanes each.

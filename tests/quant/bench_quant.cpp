@@ -1,5 +1,5 @@
 // Hand-run throughput check of vec_dot per SIMD level (not a test: no assertions).
-// Usage: bench_quant [MiB of weights, default 256]
+// Usage: bench_quant [MiB of weights, default 256] [type name, e.g. Q4_K; default all]
 // Reports GB/s of weight bytes streamed, for a matrix larger than the caches (the
 // decoding case) and for a small one that stays in L2 (pure compute speed).
 #include <chrono>
@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
     std::normal_distribution<float> g(0, 1);
     std::vector<float> x(n);
     for (auto& v : x) v = g(rng);
-    std::printf("%-7s %-7s %12s %12s\n", "type", "level", "big GB/s", "L2 GB/s");
+    std::printf("%-7s %-7s %10s %12s %10s %12s\n", "type", "level", "big GB/s", "big Gelem/s", "L2 GB/s",
+                "L2 Gelem/s");
+    const char* only = argc > 2 ? argv[2] : nullptr;
     for (GgmlType t : types) {
+        if (only && type_name(t) != only) continue;
         const size_t rb = row_bytes(t, n);
         const int64_t rows = int64_t(mib * 1048576 / rb);
         const int64_t small_rows = int64_t(256 * 1024 / rb) + 1;
@@ -59,8 +62,9 @@ int main(int argc, char** argv) {
             run(t, n, rows, w, a, 1);  // warm up, page in
             double big = run(t, n, rows, w, a, 3);
             double small = run(t, n, small_rows, w, a, 2000);
-            std::printf("%-7s %-7s %12.2f %12.2f\n", type_name(t).c_str(), simd_level_name(SimdLevel(l)).c_str(), big,
-                        small);
+            const double elems_per_byte = double(n) / double(rb);
+            std::printf("%-7s %-7s %10.2f %12.2f %10.2f %12.2f\n", type_name(t).c_str(),
+                        simd_level_name(SimdLevel(l)).c_str(), big, big * elems_per_byte, small, small * elems_per_byte);
         }
     }
     return 0;
