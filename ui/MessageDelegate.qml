@@ -1,0 +1,169 @@
+// One message. The user's on the right in a bubble (plain text, as typed); the
+// assistant's full width, rendered as Markdown with code blocks split out. Actions
+// under each: Copy; Edit (yours: resend replaces the answers after it); Regenerate
+// (the last answer).
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Kinglet.Backend
+
+Item {
+    id: root
+    required property int index
+    required property string messageId
+    required property string author
+    required property string content
+    required property var blocks
+    required property string messageState
+    required property string info
+    property bool isLast: false
+    property bool editing: false
+
+    readonly property bool mine: author === "user"
+    readonly property real columnWidth: Math.min(width - 36, 860)
+    implicitHeight: column.implicitHeight + 14
+
+    Accessible.role: Accessible.ListItem
+    Accessible.name: (mine ? qsTr("You") : qsTr("Assistant")) + ": " + content
+
+    ColumnLayout {
+        id: column
+        width: root.columnWidth
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.top: parent.top
+        anchors.topMargin: 6
+        spacing: 4
+
+        Label {
+            text: root.mine ? qsTr("You") : qsTr("Assistant")
+            font.pointSize: Theme.smallFontSize
+            font.bold: true
+            color: Theme.mutedText
+            Layout.alignment: root.mine ? Qt.AlignRight : Qt.AlignLeft
+        }
+
+        // The user's message: a bubble sized to its text, at most 80% of the column.
+        Rectangle {
+            visible: root.mine && !root.editing
+            Layout.alignment: Qt.AlignRight
+            Layout.preferredWidth: Math.min(root.columnWidth * 0.8, userText.implicitWidth + 28)
+            implicitHeight: userText.implicitHeight + 20
+            radius: 14
+            color: Theme.userBubble
+            TextEdit {
+                id: userText
+                anchors.fill: parent
+                anchors.margins: 10
+                anchors.leftMargin: 14
+                anchors.rightMargin: 14
+                text: root.content
+                textFormat: TextEdit.PlainText
+                readOnly: true
+                selectByMouse: true
+                wrapMode: TextEdit.Wrap
+                color: Theme.text
+                font.pointSize: Theme.fontSize
+                selectionColor: Theme.accent
+                selectedTextColor: Theme.accentText
+            }
+        }
+
+        // Editing the user's message.
+        ColumnLayout {
+            visible: root.editing
+            Layout.fillWidth: true
+            TextArea {
+                id: editArea
+                Layout.fillWidth: true
+                wrapMode: TextEdit.Wrap
+                Accessible.name: qsTr("Edit message")
+                Keys.onEscapePressed: root.editing = false
+            }
+            RowLayout {
+                Layout.alignment: Qt.AlignRight
+                Button { text: qsTr("Cancel"); onClicked: root.editing = false }
+                Button {
+                    text: qsTr("Save and resend")
+                    highlighted: true
+                    enabled: Model.ready && editArea.text.trim().length > 0
+                    onClicked: { root.editing = false; Chat.editAndResend(root.index, editArea.text) }
+                }
+            }
+        }
+
+        // The assistant's answer: Markdown text and code blocks.
+        Repeater {
+            model: root.mine ? [] : root.blocks
+            delegate: Loader {
+                required property var modelData
+                Layout.fillWidth: true
+                sourceComponent: modelData.kind === "code" ? codeComponent : textComponent
+                Component {
+                    id: textComponent
+                    TextEdit {
+                        text: modelData.text
+                        textFormat: TextEdit.MarkdownText
+                        readOnly: true
+                        selectByMouse: true
+                        wrapMode: TextEdit.Wrap
+                        color: Theme.text
+                        font.pointSize: Theme.fontSize
+                        selectionColor: Theme.accent
+                        selectedTextColor: Theme.accentText
+                        onLinkActivated: (link) => Qt.openUrlExternally(link)
+                    }
+                }
+                Component {
+                    id: codeComponent
+                    CodeBlock { code: modelData.text; language: modelData.language }
+                }
+            }
+        }
+
+        Label {
+            visible: !root.mine && root.messageState === "generating" && root.content.length === 0
+            text: qsTr("Thinking\u2026")
+            color: Theme.mutedText
+            font.italic: true
+        }
+
+        // Info and actions.
+        RowLayout {
+            Layout.fillWidth: true
+            layoutDirection: root.mine ? Qt.RightToLeft : Qt.LeftToRight
+            spacing: 2
+            visible: !root.editing && root.messageState !== "generating"
+            IconButton {
+                id: copyButton
+                text: qsTr("Copy")
+                tip: qsTr("Copy this message")
+                onClicked: { Chat.copyText(root.content); text = qsTr("Copied"); copied.restart() }
+                Timer { id: copied; interval: 1500; onTriggered: copyButton.text = qsTr("Copy") }
+            }
+            IconButton {
+                visible: root.mine
+                enabled: !Chat.generating
+                text: qsTr("Edit")
+                tip: qsTr("Edit and resend; the answers after it are replaced")
+                onClicked: { editArea.text = root.content; root.editing = true; editArea.forceActiveFocus() }
+            }
+            IconButton {
+                visible: !root.mine && root.isLast
+                enabled: Chat.canRegenerate && Model.ready
+                text: qsTr("Regenerate")
+                tip: qsTr("Write this answer again")
+                onClicked: Chat.regenerate()
+            }
+            Label {
+                text: root.info
+                visible: text.length > 0
+                color: root.messageState === "error" ? Theme.errorText : Theme.mutedText
+                font.pointSize: Theme.smallFontSize
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+                Layout.leftMargin: 6
+                horizontalAlignment: root.mine ? Text.AlignRight : Text.AlignLeft
+            }
+        }
+    }
+}
