@@ -66,6 +66,7 @@ void fill_scalar_k(KernelTable& t);
 void fill_quantize_k(KernelTable& t);
 // SIMD overrides; only called after the run-time check says the CPU and OS allow them.
 void fill_avx2(KernelTable& t);
+void fill_avx2_extra(KernelTable& t);  // the less common types, called by fill_avx2
 void fill_avx512(KernelTable& t, bool vnni);
 
 // Scalar entry points the SIMD files fall back to for odd lengths.

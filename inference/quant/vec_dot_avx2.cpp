@@ -234,7 +234,9 @@ float dot_q6_k(int64_t n, const void* w, const void* a) {
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
             // scales 8h..8h+7 in both 128-bit lanes
-            const __m256i sch = _mm256_permute2x128_si256(sc16, sc16, h == 0 ? 0x00 : 0x11);
+            // (two calls: the lane selector must be an immediate even at -O0)
+            const __m256i sch = h == 0 ? _mm256_permute2x128_si256(sc16, sc16, 0x00)
+                                       : _mm256_permute2x128_si256(sc16, sc16, 0x11);
             const uint8_t* ql = x[i].ql + 64 * h;
             const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh + 32 * h));
             const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
@@ -372,6 +374,7 @@ void fill_avx2(KernelTable& t) {
     t.quant[kQ8_0] = quant_q8_0;
     t.quant[kQ8_K] = quant_q8_k;
     t.quant[kF16] = quant_f16;
+    fill_avx2_extra(t);
 }
 
 }  // namespace kinglet::quant
