@@ -46,6 +46,7 @@ int cmd_generate(const ArgList& argv) {
         std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         std::printf("\n");
+        std::fflush(stdout);
         std::fprintf(stderr, "load %.0f ms | prompt %d tokens, %.1f tok/s | generated %zu tokens, %.1f tok/s | stop: %s\n",
                      load_ms, result.prompt_tokens, result.prompt_tps(), result.tokens.size(), result.gen_tps(),
                      stop_reason_name(result.reason).c_str());

@@ -27,7 +27,7 @@ int cmd_info(const ArgList& argv) {
         {"architecture", h.arch},
         {"parameters", model->parameter_count()},
         {"file_bytes", model->file().file_size()},
-        {"quantization", model->dominant_type()},
+        {"quantization", model->quantization()},
         {"tensor_types", types},
         {"context_length", h.n_ctx_train},
         {"embedding_length", h.n_embd},

@@ -152,6 +152,21 @@ uint64_t Model::weight_bytes() const {
     return n;
 }
 
+std::string Model::quantization() const {
+    // llama.cpp's file-type numbers (general.file_type), which name the mix ("Q4_K_M").
+    static const std::map<int64_t, const char*> kFileTypes = {
+        {0, "F32"}, {1, "F16"}, {2, "Q4_0"}, {3, "Q4_1"}, {7, "Q8_0"}, {8, "Q5_0"}, {9, "Q5_1"}, {10, "Q2_K"},
+        {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"}, {15, "Q4_K_M"}, {16, "Q5_K_S"},
+        {17, "Q5_K_M"}, {18, "Q6_K"}, {19, "IQ2_XXS"}, {20, "IQ2_XS"}, {21, "Q2_K_S"}, {22, "IQ3_XS"},
+        {23, "IQ3_XXS"}, {24, "IQ1_S"}, {25, "IQ4_NL"}, {26, "IQ3_S"}, {27, "IQ3_M"}, {28, "IQ2_S"}, {29, "IQ2_M"},
+        {30, "IQ4_XS"}, {31, "IQ1_M"}, {32, "BF16"}, {36, "TQ1_0"}, {37, "TQ2_0"}};
+    if (auto ft = file_->get_int("general.file_type")) {
+        auto it = kFileTypes.find(*ft);
+        if (it != kFileTypes.end()) return it->second;
+    }
+    return dominant_type();
+}
+
 std::string Model::dominant_type() const {
     std::map<std::string, uint64_t> bytes;
     for (const auto& t : file_->tensors())

@@ -65,6 +65,7 @@ public:
     uint64_t parameter_count() const;
     uint64_t weight_bytes() const;
     std::string dominant_type() const;  // e.g. "Q4_K" — the type holding most weight bytes
+    std::string quantization() const;   // e.g. "Q4_K_M", from general.file_type, else dominant_type()
 
 private:
     Model() = default;

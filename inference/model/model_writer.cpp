@@ -1,6 +1,7 @@
 #include "model/model_writer.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "gguf/gguf_file.h"
@@ -51,6 +52,13 @@ int layer_of(const std::string& name) {
 
 }  // namespace
 
+uint32_t file_type_number(const std::string& target) {
+    static const std::map<std::string, uint32_t> kNumbers = {{"F32", 0}, {"F16", 1}, {"Q4_0", 2}, {"Q4_1", 3},
+        {"Q8_0", 7}, {"Q5_0", 8}, {"Q5_1", 9}, {"Q4_K", 14}, {"Q4_K_M", 15}, {"Q5_K", 16}, {"Q6_K", 18}, {"BF16", 32}};
+    auto it = kNumbers.find(target);
+    return it == kNumbers.end() ? 0 : it->second;
+}
+
 GgmlType choose_tensor_type(const std::string& target, const std::string& name, int n_dims, int64_t row_len,
                             int layer, int n_layer) {
     if (n_dims < 2 || name.find("_norm") != std::string::npos || name.find("rope_") == 0) return GgmlType::F32;
@@ -80,7 +88,8 @@ void quantize_model(const std::string& in_path, const std::string& out_path, con
         std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
         w.add_tensor(t.name, type, dims, quantize_tensor(type, values, t.ne[0]));
     }
-    w.set_u32("general.file_type", 0);  // informative only; readers look at tensor types
+    w.set_string("general.quantized_by", "kinglet-cli quantize " + target);
+    w.set_u32("general.file_type", file_type_number(target));
     w.write(out_path);
 }
 

@@ -16,6 +16,9 @@ void quantize_model(const std::string& in_path, const std::string& out_path, con
 GgmlType choose_tensor_type(const std::string& target, const std::string& tensor_name, int n_dims, int64_t row_len,
                             int layer, int n_layer);
 
+// llama.cpp's general.file_type number for a target name (0 when it has none).
+uint32_t file_type_number(const std::string& target);
+
 std::vector<std::string> synth_presets();
 // vocab_dir: folder with llama.cpp's ggml-vocab-*.gguf files (../shared/tokenizer).
 void synth_model(const std::string& preset, const std::string& target, const std::string& vocab_dir,

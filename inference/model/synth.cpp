@@ -113,6 +113,7 @@ void synth_model(const std::string& preset_name, const std::string& target, cons
     const std::string a = p.arch + ".";
     w.set_string("general.architecture", p.arch);
     w.set_string("general.name", "synthetic " + preset_name + " " + target);
+    w.set_u32("general.file_type", file_type_number(target));
     w.set_u32(a + "embedding_length", p.n_embd);
     w.set_u32(a + "block_count", p.n_layer);
     w.set_u32(a + "attention.head_count", p.n_head);
