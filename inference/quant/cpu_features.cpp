@@ -68,8 +68,12 @@ SimdLevel detect_max_level(const CpuFeatures& f) {
     return SimdLevel::Avx2;
 }
 
-SimdLevel level_from_env(SimdLevel max_level) {
-    const char* env = std::getenv("KINGLET_CPU");
+// -1 = not decided yet. Relaxed is enough: every thread computes the same value.
+std::atomic<int> g_level{-1};
+
+}  // namespace
+
+SimdLevel apply_simd_level_request(const char* env, SimdLevel max_level) {
     if (!env || !*env) return max_level;
     SimdLevel wanted = max_level;
     if (std::strcmp(env, "scalar") == 0) wanted = SimdLevel::Scalar;
@@ -78,11 +82,6 @@ SimdLevel level_from_env(SimdLevel max_level) {
     // Forcing can only lower the level: a higher one would crash on this CPU.
     return static_cast<int>(wanted) < static_cast<int>(max_level) ? wanted : max_level;
 }
-
-// -1 = not decided yet. Relaxed is enough: every thread computes the same value.
-std::atomic<int> g_level{-1};
-
-}  // namespace
 
 const CpuFeatures& cpu_features() {
     static const CpuFeatures features = detect();
@@ -97,7 +96,7 @@ SimdLevel max_supported_simd_level() {
 SimdLevel simd_level() {
     int level = g_level.load(std::memory_order_relaxed);
     if (level < 0) {
-        level = static_cast<int>(level_from_env(max_supported_simd_level()));
+        level = static_cast<int>(apply_simd_level_request(std::getenv("KINGLET_CPU"), max_supported_simd_level()));
         g_level.store(level, std::memory_order_relaxed);
     }
     return static_cast<SimdLevel>(level);

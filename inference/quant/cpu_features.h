@@ -21,6 +21,10 @@ std::string simd_level_name(SimdLevel level);
 // The best level the CPU and OS allow, ignoring KINGLET_CPU and any forcing.
 SimdLevel max_supported_simd_level();
 
+// How a KINGLET_CPU value ("scalar", "avx2", "avx512"; null/empty/unknown = no limit)
+// limits `max_level`: the result is never above it. Exposed for tests.
+SimdLevel apply_simd_level_request(const char* value, SimdLevel max_level);
+
 // Test and benchmark hook: makes simd_level() (and with it every quant kernel) use
 // `level`, clamped to max_supported_simd_level(). Returns the level now in effect.
 // Not meant to be called while other threads run kernels.

@@ -5,13 +5,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant/half_scalar.h"
 #include "quant/quant_internal.h"
-#include "util/half.h"
 
 namespace kinglet::quant {
 namespace {
 
-inline float h2f(uint16_t h) { return fp16_to_fp32(h); }
+inline float h2f(uint16_t h) { return half_to_float(h); }
 
 inline int round_even(float x) {  // see quant_scalar_legacy.cpp
     float v = x + 12582912.f;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant/half_scalar.h"
 #include "quant/quant_internal.h"
 #include "util/half.h"
 
@@ -15,7 +16,7 @@ const int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
 
 namespace {
 
-inline float h2f(uint16_t h) { return fp16_to_fp32(h); }
+inline float h2f(uint16_t h) { return half_to_float(h); }
 inline uint16_t f2h(float f) { return fp32_to_fp16(f); }
 
 // Round half to even, like ggml's nearest_int (and like the SIMD round instructions),

@@ -183,6 +183,14 @@ private slots:
         QCOMPARE(kinglet::simd_level(), SimdLevel::Scalar);
         QCOMPARE(kinglet::force_simd_level_for_tests(SimdLevel::Avx512), max);
         QCOMPARE(kinglet::simd_level(), max);
+        using kinglet::apply_simd_level_request;
+        QCOMPARE(apply_simd_level_request(nullptr, SimdLevel::Avx512), SimdLevel::Avx512);
+        QCOMPARE(apply_simd_level_request("", SimdLevel::Avx2), SimdLevel::Avx2);
+        QCOMPARE(apply_simd_level_request("scalar", SimdLevel::Avx512), SimdLevel::Scalar);
+        QCOMPARE(apply_simd_level_request("avx2", SimdLevel::Avx512), SimdLevel::Avx2);
+        QCOMPARE(apply_simd_level_request("avx512", SimdLevel::Avx2), SimdLevel::Avx2);  // never above
+        QCOMPARE(apply_simd_level_request("avx2", SimdLevel::Scalar), SimdLevel::Scalar);
+        QCOMPARE(apply_simd_level_request("amx", SimdLevel::Avx2), SimdLevel::Avx2);     // unknown: no limit
         qInfo("CPU: max level %s, avx512 vnni %d, running %s", kinglet::simd_level_name(max).c_str(),
               int(kinglet::cpu_features().avx512vnni), kinglet::simd_level_name(kinglet::simd_level()).c_str());
     }
