@@ -1,8 +1,10 @@
 // Hand-run throughput check of vec_dot per SIMD level (not a test: no assertions).
 // Usage: bench_quant [MiB of weights, default 256] [type name, e.g. Q4_K; default all]
 // Reports GB/s of weight bytes streamed, for a matrix larger than the caches (the
-// decoding case) and for a small one that stays in L2 (pure compute speed).
-#include <chrono>
+// decoding case) and for a small one that stays in L2 (pure compute speed). Time is this
+// thread's CPU time, so a busy machine lowers the numbers less than wall time would.
+#include <time.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -19,10 +21,12 @@ static double run(GgmlType t, int64_t n, int64_t rows, const std::vector<uint8_t
     const size_t rb = row_bytes(t, n);
     VecDotFn dot = vec_dot_fn(t);
     volatile float sink = 0;
-    auto t0 = std::chrono::steady_clock::now();
+    timespec t0, t1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     for (int r = 0; r < reps; ++r)
         for (int64_t i = 0; i < rows; ++i) sink = sink + dot(n, w.data() + i * rb, a.data());
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    const double s = double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec);
     return double(rb) * rows * reps / s / 1e9;
 }
 
