@@ -1,0 +1,29 @@
+// What the engine knows about one Vulkan device: enough to choose it, to tell the user
+// (`kinglet-cli devices`) and to pick shader paths. No Vulkan headers here.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kinglet {
+
+struct VulkanDeviceInfo {
+    int index = 0;             // position in vkEnumeratePhysicalDevices (KINGLET_VK_DEVICE=<index>)
+    std::string name;          // e.g. "llvmpipe (LLVM 15.0.7, 256 bits)"
+    std::string type;          // "discrete", "integrated", "virtual", "cpu", "other"
+    std::string api_version;   // "1.3.230"
+    uint32_t vendor_id = 0;
+    bool storage_16bit = false;     // storageBuffer16BitAccess
+    bool shader_float16 = false;    // shaderFloat16
+    bool shader_int8 = false;       // shaderInt8
+    uint32_t subgroup_size = 0;
+    uint64_t max_storage_buffer_range = 0;  // bytes one storage-buffer binding may span
+    uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
+    uint32_t min_storage_offset_alignment = 0;
+    uint64_t device_local_bytes = 0;        // largest device-local heap
+    std::vector<std::pair<uint64_t, bool>> heaps;  // (bytes, device-local)
+
+    std::string summary() const;  // one line for logs and the CLI
+};
+
+}  // namespace kinglet

@@ -1,0 +1,296 @@
+#include "vulkan/vk_backend.h"
+
+// Vulkan structs are written as {sType} with the other members zeroed on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <algorithm>
+#include <cstring>
+
+#include "quant/quant.h"
+#include "runtime/cpu_ops.h"
+#include "util/error.h"
+
+namespace kinglet {
+namespace {
+
+// Push-constant blocks, field for field as declared in shaders/*.comp (std430: 4-byte scalars).
+struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_off, out_off; float scale; };
+struct RmsPush { uint32_t n, in_off, out_off; float eps; };
+struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens; };
+struct BiasPush { uint32_t n, total; };
+struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos0, x_off; float freq_scale, mscale; };
+struct StoreKvPush { uint32_t kv_dim, pos0; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos0, window; float scale; };
+struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
+
+constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
+constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device has
+constexpr uint32_t kMatmulTokens = 8;   // TT in matmul.comp
+constexpr int kMaxHeadDim = 512;        // acc[8] x 64 threads in attention.comp
+
+uint32_t ceil_div(size_t a, size_t b) { return uint32_t((a + b - 1) / b); }
+
+// A 1-D grid of `groups` workgroups folded into x/y under the per-dimension limit.
+void grid_1d(size_t groups, uint32_t& gx, uint32_t& gy) {
+    gx = uint32_t(std::min<size_t>(groups, kMaxGroups));
+    gy = ceil_div(groups, std::max<uint32_t>(gx, 1));
+}
+
+}  // namespace
+
+bool VulkanBackend::supports_weight_type(GgmlType type) {
+    switch (type) {
+    case GgmlType::F32: case GgmlType::F16: case GgmlType::Q4_0: case GgmlType::Q8_0: case GgmlType::Q4_K:
+    case GgmlType::Q6_K:
+        return true;
+    default:
+        return false;
+    }
+}
+
+VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(std::move(device)) {
+    const VulkanDeviceInfo& info = dev_->info();
+    max_range_ = size_t(std::min<uint64_t>(info.max_storage_buffer_range, uint64_t(1) << 31));
+    align_ = std::max<size_t>(info.min_storage_offset_alignment, 4);
+    seq_ = std::make_unique<vk::CommandSequence>(*dev_);
+    // Every shader is created now, so a driver that rejects one fails here, before any work.
+    p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush));
+    p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush));
+    p_matmul_ = std::make_unique<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush));
+    p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush));
+    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 2, sizeof(RopePush));
+    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 4, sizeof(StoreKvPush));
+    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 4, sizeof(AttentionPush));
+    p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush));
+}
+
+VulkanBackend::~VulkanBackend() {
+    if (seq_) seq_->submit_and_wait();
+}
+
+std::string VulkanBackend::name() const { return "Vulkan (" + dev_->info().name + ")"; }
+
+VulkanBackend::Bound VulkanBackend::bind(const vk::Buffer& buf, size_t offset, size_t bytes) const {
+    Bound b;
+    const size_t start = offset - offset % align_;
+    b.skip_bytes = uint32_t(offset - start);
+    // Whole words: shaders read 32-bit words, and a word that straddles the end of a range
+    // reads as 0 under robust buffer access (GGUF rows are often not a multiple of 4 bytes).
+    const size_t len = std::min((b.skip_bytes + bytes + 3) / 4 * 4, buf.size() - start);
+    if (len > max_range_) throw Error("Vulkan: binding of " + std::to_string(len) + " bytes exceeds the device limit");
+    b.range = {buf.handle(), start, len};
+    return b;
+}
+
+void VulkanBackend::init(const Model& model, const BackendShape& shape) {
+    model_ = &model;
+    shape_ = shape;
+    const Hparams& h = model.hparams();
+    if (h.head_dim % 2 || h.kv_dim() % 2 || h.head_dim > kMaxHeadDim || h.head_dim_v != h.head_dim)
+        throw Error("Vulkan backend: head size " + std::to_string(h.head_dim) + "/" + std::to_string(h.head_dim_v) +
+                    " is not supported (even, equal K/V sizes up to 512)");
+    const size_t T = shape.max_tokens;
+    const size_t sizes[10] = {
+        T * h.n_embd, T * std::max(h.n_embd, h.q_dim()), T * h.q_dim(), T * h.kv_dim(), T * h.v_dim(),
+        T * h.n_head * h.head_dim_v, T * h.n_ff, T * h.n_ff, T * h.n_embd, T * size_t(h.n_vocab)};
+    for (int i = 0; i < 10; ++i) {
+        act_floats_[i] = sizes[i];
+        acts_[i] = vk::Buffer(*dev_, sizes[i] * 4, vk::Buffer::Kind::DeviceLocal);
+    }
+    const size_t layer_kv = size_t(shape.n_ctx) * h.kv_dim() * 2;
+    if (layer_kv > max_range_)
+        throw Error("Vulkan backend: a context of " + std::to_string(shape.n_ctx) + " needs " +
+                    std::to_string(layer_kv >> 20) + " MiB of cache per layer, more than one binding allows");
+    k_cache_.clear();
+    v_cache_.clear();
+    for (int l = 0; l < h.n_layer; ++l) {
+        k_cache_.emplace_back(*dev_, layer_kv, vk::Buffer::Kind::DeviceLocal);
+        v_cache_.emplace_back(*dev_, layer_kv, vk::Buffer::Kind::DeviceLocal);
+    }
+    kv_bytes_ = 2 * layer_kv * h.n_layer;
+    tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
+    tokens_used_ = 0;
+    readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
+
+    // Upload every weight once, now, so that a missing type or too little memory shows up
+    // at load time (and the caller can fall back to the CPU) rather than mid-generation.
+    const ModelWeights& w = model.weights();
+    weight(*w.token_embd);
+    weight(*w.output);
+    floats(*w.output_norm);
+    for (const LayerWeights& lw : w.layers) {
+        for (const TensorInfo* t : {lw.wq, lw.wk, lw.wv, lw.wqkv, lw.wo, lw.ffn_gate, lw.ffn_up, lw.ffn_down})
+            if (t) weight(*t);
+        for (const TensorInfo* t : {lw.attn_norm, lw.bq, lw.bk, lw.bv, lw.q_norm, lw.k_norm, lw.post_attn_norm,
+                                    lw.ffn_norm, lw.post_ffn_norm})
+            if (t) floats(*t);
+    }
+}
+
+const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
+    auto it = weights_.find(&t);
+    if (it != weights_.end()) return it->second;
+    if (!supports_weight_type(t.type))
+        throw Error("Vulkan backend: tensor '" + t.name + "' has type " + type_name(t.type) +
+                    ", which the Vulkan shaders do not support yet");
+    Weight wt;
+    wt.type = t.type;
+    wt.n_in = t.ne[0];
+    wt.n_rows = t.n_rows();
+    wt.row_bytes = row_bytes(t.type, t.ne[0]);
+    if (wt.row_bytes + align_ > max_range_) throw Error("Vulkan backend: a row of '" + t.name + "' exceeds a binding");
+    // Rounded up to whole words: the shaders read 32-bit words.
+    wt.buf = vk::Buffer(*dev_, (t.nbytes + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
+    vk::upload(*dev_, wt.buf, 0, t.data, t.nbytes);
+    return weights_.emplace(&t, std::move(wt)).first->second;
+}
+
+const vk::Buffer& VulkanBackend::floats(const TensorInfo& t) {
+    auto it = floats_.find(&t);
+    if (it != floats_.end()) return it->second;
+    const std::vector<float> v = tensor_to_floats(t);
+    vk::Buffer b(*dev_, v.size() * 4, vk::Buffer::Kind::DeviceLocal);
+    vk::upload(*dev_, b, 0, v.data(), v.size() * 4);
+    return floats_.emplace(&t, std::move(b)).first->second;
+}
+
+// Keyed by the frequencies themselves: a table is uploaded once and never changed while a
+// recorded command buffer may still read it.
+const vk::Buffer& VulkanBackend::rope_freqs(const RopeTable& table) {
+    auto it = rope_tables_.find(table.inv_freq);
+    if (it != rope_tables_.end()) return it->second;
+    vk::Buffer b(*dev_, table.inv_freq.size() * 4, vk::Buffer::Kind::DeviceLocal);
+    vk::upload(*dev_, b, 0, table.inv_freq.data(), table.inv_freq.size() * 4);
+    return rope_tables_.emplace(table.inv_freq, std::move(b)).first->second;
+}
+
+void VulkanBackend::flush() {
+    seq_->submit_and_wait();
+    tokens_used_ = 0;
+}
+
+void VulkanBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
+    const TensorInfo& emb = *model_->weights().token_embd;
+    const Weight& w = weight(emb);
+    if (tokens_used_ + n_tokens > tokens_.size() / 4) flush();
+    std::memcpy(static_cast<int32_t*>(tokens_.mapped()) + tokens_used_, tokens, size_t(n_tokens) * 4);
+    // Big tables (a 150k vocabulary) are bound in chunks of rows; each dispatch writes the
+    // tokens whose rows are in its chunk.
+    const int64_t chunk = int64_t((max_range_ - align_) / w.row_bytes);
+    for (int64_t r0 = 0; r0 < w.n_rows; r0 += chunk) {
+        const int64_t rows = std::min(chunk, w.n_rows - r0);
+        const Bound wb = bind(w.buf, size_t(r0) * w.row_bytes, size_t(rows) * w.row_bytes);
+        EmbedPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, uint32_t(r0),
+                    uint32_t(r0 + rows), uint32_t(tokens_used_), 0, scale};
+        seq_->dispatch(*p_embed_, {wb.range, vk::whole(tokens_), vk::whole(act(Act::X))}, &p,
+                       ceil_div(ceil_div(w.n_in, 32), 64), uint32_t(n_tokens));
+    }
+    tokens_used_ += n_tokens;
+}
+
+void VulkanBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) {
+    const vk::Buffer& wb = floats(w);
+    for (int r0 = 0; r0 < n_rows; r0 += int(kMaxGroups)) {
+        const int rows = std::min<int>(int(kMaxGroups), n_rows - r0);
+        RmsPush p{uint32_t(row_len), uint32_t(size_t(in_row0 + r0) * row_len), uint32_t(size_t(r0) * row_len), eps};
+        seq_->dispatch(*p_rmsnorm_, {vk::whole(act(in)), vk::whole(wb), vk::whole(act(out))}, &p, uint32_t(rows));
+    }
+}
+
+void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
+    const Weight& w = weight(wt);
+    if (n_out < 0) n_out = w.n_rows - row0;
+    // Rows per dispatch: what one binding and one grid dimension allow.
+    const int64_t chunk = std::min<int64_t>(kMaxGroups, int64_t((max_range_ - align_) / w.row_bytes));
+    // Tokens per dispatch: the output rows of a big vocabulary may not fit one binding either.
+    const size_t out_row = size_t(n_out) * 4, in_row = size_t(w.n_in) * 4;
+    int tok_chunk = int(std::min<size_t>(n_tokens, (max_range_ - align_) / std::max(out_row, in_row)));
+    if (tok_chunk >= int(kMatmulTokens)) tok_chunk -= tok_chunk % int(kMatmulTokens);
+    if (tok_chunk < 1) throw Error("Vulkan backend: a row of " + wt.name + "'s output exceeds a binding");
+    for (int t0 = 0; t0 < n_tokens; t0 += tok_chunk) {
+        const int nt = std::min(tok_chunk, n_tokens - t0);
+        const Bound xb = bind(act(in), size_t(t0) * in_row, size_t(nt) * in_row);
+        const Bound yb = bind(act(out), size_t(t0) * out_row, size_t(nt) * out_row);
+        for (int64_t r = 0; r < n_out; r += chunk) {
+            const int64_t rows = std::min(chunk, n_out - r);
+            const Bound wb = bind(w.buf, size_t(row0 + r) * w.row_bytes, size_t(rows) * w.row_bytes);
+            MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
+                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt)};
+            seq_->dispatch(*p_matmul_, {wb.range, xb.range, yb.range}, &p, uint32_t(rows), ceil_div(nt, kMatmulTokens));
+        }
+    }
+}
+
+void VulkanBackend::add_bias(Act x, const TensorInfo& bias, int n_tokens) {
+    const vk::Buffer& b = floats(bias);
+    const size_t n = size_t(bias.n_elements()), total = n * n_tokens;
+    BiasPush p{uint32_t(n), uint32_t(total)};
+    uint32_t gx, gy;
+    grid_1d(ceil_div(total, 256), gx, gy);
+    seq_->dispatch(*p_bias_, {vk::whole(act(x)), vk::whole(b)}, &p, gx, gy);
+}
+
+void VulkanBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
+    const vk::Buffer& f = rope_freqs(table);
+    RopePush p{uint32_t(n_heads), uint32_t(head_dim), uint32_t(table.rope_dim), table.neox ? 1u : 0u,
+               uint32_t(pos0), 0, table.freq_scale, table.mscale};
+    seq_->dispatch(*p_rope_, {vk::whole(act(x)), vk::whole(f)}, &p, ceil_div(size_t(n_heads) * table.rope_dim / 2, 64),
+                   uint32_t(n_tokens));
+}
+
+void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
+    const int KV = model_->hparams().kv_dim();
+    StoreKvPush p{uint32_t(KV), uint32_t(pos0)};
+    seq_->dispatch(*p_store_kv_,
+                   {vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer])},
+                   &p, ceil_div(KV / 2, 64), uint32_t(n_tokens));
+}
+
+void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
+    const Hparams& h = model_->hparams();
+    AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
+                    uint32_t(pos0), uint32_t(std::max(window, 0)), scale};
+    seq_->dispatch(*p_attention_,
+                   {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att))},
+                   &p, uint32_t(h.n_head), uint32_t(n_tokens));
+}
+
+// x op= y over n values, in pieces that fit one binding (a batch of logits may not).
+void VulkanBackend::eltwise(uint32_t op, Act x, Act y, size_t n, float cap) {
+    const size_t piece = (max_range_ - align_) / 4;
+    for (size_t i0 = 0; i0 < n; i0 += piece) {
+        const size_t m = std::min(piece, n - i0);
+        const Bound xb = bind(act(x), i0 * 4, m * 4);
+        const Bound yb = bind(act(y), i0 * 4, m * 4);
+        EltwisePush p{uint32_t(m), op, xb.skip_bytes / 4, yb.skip_bytes / 4, cap};
+        uint32_t gx, gy;
+        grid_1d(ceil_div(m, 256), gx, gy);
+        seq_->dispatch(*p_eltwise_, {xb.range, yb.range}, &p, gx, gy);
+    }
+}
+
+void VulkanBackend::add(Act x, Act y, size_t n) { eltwise(kOpAdd, x, y, n, 0.0f); }
+
+void VulkanBackend::glu(FfnActivation a, size_t n) {
+    eltwise(a == FfnActivation::Gelu ? kOpGelu : kOpSilu, Act::Gate, Act::Up, n, 0.0f);
+}
+
+void VulkanBackend::softcap(Act x, size_t n, float cap) { eltwise(kOpSoftcap, x, x, n, cap); }
+
+void VulkanBackend::read_logits(float* dst, size_t n) {
+    seq_->copy(act(Act::Logits), 0, readback_, 0, n * 4);
+    flush();
+    std::memcpy(dst, readback_.mapped(), n * 4);
+}
+
+void VulkanBackend::read_act(Act a, float* dst, size_t n) {
+    flush();
+    vk::download(*dev_, act(a), 0, dst, n * 4);
+}
+
+void VulkanBackend::write_act(Act a, const float* src, size_t n) {
+    flush();
+    vk::upload(*dev_, act(a), 0, src, n * 4);
+}
+
+}  // namespace kinglet

@@ -1,0 +1,85 @@
+// The Vulkan implementation of Backend. Weights are uploaded once at init() as raw GGUF
+// bytes (dequantized inside the shaders), activations and the F16 KV cache live on the
+// device, and every op of a forward pass is recorded into one command buffer that is
+// submitted once, at read_logits().
+#pragma once
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "vulkan/vk_objects.h"
+
+namespace kinglet {
+
+class VulkanBackend : public Backend {
+public:
+    explicit VulkanBackend(std::unique_ptr<vk::VulkanDevice> device);
+    ~VulkanBackend() override;
+    std::string name() const override;
+    size_t kv_bytes() const override { return kv_bytes_; }
+
+    void init(const Model& model, const BackendShape& shape) override;
+    void embed(const TokenId* tokens, int n_tokens, float scale) override;
+    void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
+    void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) override;
+    void add_bias(Act x, const TensorInfo& bias, int n_tokens) override;
+    void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) override;
+    void store_kv(int layer, int n_tokens, int pos0) override;
+    void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
+    void add(Act x, Act y, size_t n) override;
+    void glu(FfnActivation act, size_t n) override;
+    void softcap(Act x, size_t n, float cap) override;
+    void read_logits(float* dst, size_t n) override;
+
+    // For tests and debugging: wait for the recorded work, then copy n floats of an
+    // activation buffer from / to the host.
+    void read_act(Act a, float* dst, size_t n);
+    void write_act(Act a, const float* src, size_t n);
+    const VulkanDeviceInfo& device_info() const { return dev_->info(); }
+    size_t dispatch_count() const { return seq_->dispatches(); }
+
+    static bool supports_weight_type(GgmlType type);
+
+private:
+    struct Weight {
+        vk::Buffer buf;
+        GgmlType type;
+        int64_t n_in = 0, n_rows = 0;
+        size_t row_bytes = 0;
+    };
+    // A binding that starts at byte `offset` of `buf`: the aligned range bound and the bytes
+    // left between the range's start and `offset` (shaders add them back).
+    struct Bound {
+        vk::BufferRange range;
+        uint32_t skip_bytes = 0;
+    };
+    Bound bind(const vk::Buffer& buf, size_t offset, size_t bytes) const;
+    const vk::Buffer& act(Act a) const { return acts_[static_cast<int>(a)]; }
+    const Weight& weight(const TensorInfo& t);
+    const vk::Buffer& floats(const TensorInfo& t);
+    const vk::Buffer& rope_freqs(const RopeTable& table);
+    void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
+    void flush();
+
+    std::unique_ptr<vk::VulkanDevice> dev_;
+    std::unique_ptr<vk::CommandSequence> seq_;
+    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_matmul_, p_bias_, p_rope_, p_store_kv_, p_attention_,
+        p_eltwise_;
+    const Model* model_ = nullptr;
+    BackendShape shape_;
+    size_t max_range_ = 0;  // bytes one binding may span
+    size_t align_ = 4;      // minStorageBufferOffsetAlignment
+    vk::Buffer acts_[10];
+    size_t act_floats_[10] = {};
+    std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves
+    size_t kv_bytes_ = 0;
+    vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
+    size_t tokens_used_ = 0;
+    vk::Buffer readback_;  // host-visible: logits
+    std::map<const TensorInfo*, Weight> weights_;
+    std::map<const TensorInfo*, vk::Buffer> floats_;
+    std::map<std::vector<float>, vk::Buffer> rope_tables_;
+};
+
+}  // namespace kinglet

@@ -1,0 +1,211 @@
+#include "vulkan/vk_device.h"
+
+// Vulkan structs are written as {sType} with the other members zeroed on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "util/error.h"
+
+namespace kinglet {
+
+std::string VulkanDeviceInfo::summary() const {
+    auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+    std::string s = "#" + std::to_string(index) + " " + name + " (" + type + ", Vulkan " + api_version + ", " +
+                    mib(device_local_bytes) + " device-local";
+    s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
+         ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size) +
+         ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
+         " KiB)";
+    return s;
+}
+
+namespace vk {
+
+void check(VkResult r, const char* what) {
+    if (r != VK_SUCCESS) throw Error(std::string("Vulkan: ") + what + " failed (" + result_name(r) + ")");
+}
+
+std::shared_ptr<VulkanInstance> VulkanInstance::create(std::string* why_not) {
+    PFN_vkGetInstanceProcAddr gipa = load_vulkan_loader(why_not);
+    if (!gipa) return nullptr;
+    std::shared_ptr<VulkanInstance> inst(new VulkanInstance());
+    load_global_functions(inst->fn_, gipa);
+    if (!inst->fn_.vkCreateInstance) {
+        if (why_not) *why_not = "the Vulkan loader has no vkCreateInstance";
+        return nullptr;
+    }
+    uint32_t version = VK_API_VERSION_1_0;
+    if (inst->fn_.vkEnumerateInstanceVersion) inst->fn_.vkEnumerateInstanceVersion(&version);
+    if (version < VK_API_VERSION_1_1) {
+        if (why_not) *why_not = "the Vulkan loader supports only Vulkan 1.0 (1.1 or newer is needed)";
+        return nullptr;
+    }
+    inst->api_version_ = std::min<uint32_t>(version, VK_API_VERSION_1_2);
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "Kinglet";
+    app.pEngineName = "Kinglet";
+    app.apiVersion = inst->api_version_;
+    VkInstanceCreateInfo ci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    ci.pApplicationInfo = &app;
+    const VkResult r = inst->fn_.vkCreateInstance(&ci, nullptr, &inst->instance_);
+    if (r != VK_SUCCESS) {
+        if (why_not) *why_not = std::string("vkCreateInstance failed (") + result_name(r) + "): no usable Vulkan driver";
+        return nullptr;
+    }
+    const std::string missing = load_instance_functions(inst->fn_, inst->instance_);
+    if (!missing.empty()) {
+        if (why_not) *why_not = "the Vulkan loader lacks " + missing;
+        return nullptr;  // the destructor still destroys the instance when vkDestroyInstance exists
+    }
+    return inst;
+}
+
+VulkanInstance::~VulkanInstance() {
+    if (instance_ && fn_.vkDestroyInstance) fn_.vkDestroyInstance(instance_, nullptr);
+}
+
+std::vector<VkPhysicalDevice> VulkanInstance::physical_devices() const {
+    uint32_t n = 0;
+    if (fn_.vkEnumeratePhysicalDevices(instance_, &n, nullptr) != VK_SUCCESS) return {};
+    std::vector<VkPhysicalDevice> devices(n);
+    if (fn_.vkEnumeratePhysicalDevices(instance_, &n, devices.data()) < 0) return {};
+    devices.resize(n);
+    return devices;
+}
+
+VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const {
+    VulkanDeviceInfo info;
+    info.index = index;
+    VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props2.pNext = &subgroup;
+    fn_.vkGetPhysicalDeviceProperties2(pd, &props2);
+    const VkPhysicalDeviceProperties& p = props2.properties;
+    info.name = p.deviceName;
+    switch (p.deviceType) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: info.type = "discrete"; break;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: info.type = "integrated"; break;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: info.type = "virtual"; break;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: info.type = "cpu"; break;
+    default: info.type = "other"; break;
+    }
+    info.api_version = std::to_string(VK_API_VERSION_MAJOR(p.apiVersion)) + "." +
+                       std::to_string(VK_API_VERSION_MINOR(p.apiVersion)) + "." +
+                       std::to_string(VK_API_VERSION_PATCH(p.apiVersion));
+    info.vendor_id = p.vendorID;
+    info.subgroup_size = subgroup.subgroupSize;
+    info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
+    info.max_shared_memory = p.limits.maxComputeSharedMemorySize;
+    info.min_storage_offset_alignment = uint32_t(p.limits.minStorageBufferOffsetAlignment);
+
+    // The 1.1/1.2 feature structs exist only on 1.2 devices; older ones report no features.
+    if (p.apiVersion >= VK_API_VERSION_1_2) {
+        VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+        VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+        f11.pNext = &f12;
+        VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        f2.pNext = &f11;
+        fn_.vkGetPhysicalDeviceFeatures2(pd, &f2);
+        info.storage_16bit = f11.storageBuffer16BitAccess;
+        info.shader_float16 = f12.shaderFloat16;
+        info.shader_int8 = f12.shaderInt8;
+    }
+    VkPhysicalDeviceMemoryProperties mem{};
+    fn_.vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+    for (uint32_t i = 0; i < mem.memoryHeapCount; ++i) {
+        const bool local = mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT;
+        info.heaps.emplace_back(mem.memoryHeaps[i].size, local);
+        if (local) info.device_local_bytes = std::max<uint64_t>(info.device_local_bytes, mem.memoryHeaps[i].size);
+    }
+    return info;
+}
+
+int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::string& selector_in, std::string* why_not) {
+    if (devices.empty()) {
+        if (why_not) *why_not = "no Vulkan device found";
+        return -1;
+    }
+    std::string selector = selector_in;
+    if (selector.empty())
+        if (const char* env = std::getenv("KINGLET_VK_DEVICE")) selector = env;
+    if (!selector.empty()) {
+        if (std::all_of(selector.begin(), selector.end(), [](unsigned char c) { return std::isdigit(c); })) {
+            const int i = std::atoi(selector.c_str());
+            if (i < int(devices.size())) return i;
+            if (why_not)
+                *why_not = "Vulkan device " + selector + " does not exist (" + std::to_string(devices.size()) + " found)";
+            return -1;
+        }
+        auto lower = [](std::string s) {
+            for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+            return s;
+        };
+        for (const auto& d : devices)
+            if (lower(d.name).find(lower(selector)) != std::string::npos) return d.index;
+        if (why_not) *why_not = "no Vulkan device named like \"" + selector + "\"";
+        return -1;
+    }
+    auto rank = [](const std::string& type) {
+        return type == "discrete" ? 0 : type == "integrated" ? 1 : type == "virtual" ? 2 : type == "cpu" ? 3 : 4;
+    };
+    int best = 0;
+    for (size_t i = 1; i < devices.size(); ++i)
+        if (rank(devices[i].type) < rank(devices[best].type)) best = int(i);
+    return best;
+}
+
+VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalDevice pd, VulkanDeviceInfo info)
+    : instance_(std::move(instance)), fn_(instance_->fn()), physical_(pd), info_(std::move(info)) {
+    uint32_t n = 0;
+    fn_.vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> families(n);
+    fn_.vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, families.data());
+    // Prefer a compute-only family (async compute on discrete GPUs), else any with compute.
+    int family = -1;
+    for (uint32_t i = 0; i < n; ++i)
+        if ((families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) family = int(i);
+    for (uint32_t i = 0; i < n && family < 0; ++i)
+        if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = int(i);
+    if (family < 0) throw Error("Vulkan device " + info_.name + " has no compute queue");
+    queue_family_ = uint32_t(family);
+
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    qci.queueFamilyIndex = queue_family_;
+    qci.queueCount = 1;
+    qci.pQueuePriorities = &priority;
+    VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    dci.queueCreateInfoCount = 1;
+    dci.pQueueCreateInfos = &qci;
+    check(fn_.vkCreateDevice(pd, &dci, nullptr, &device_), "vkCreateDevice");
+    const std::string missing = load_device_functions(fn_, device_);
+    if (!missing.empty()) {
+        if (fn_.vkDestroyDevice) fn_.vkDestroyDevice(device_, nullptr);
+        throw Error("Vulkan driver lacks " + missing);
+    }
+    fn_.vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    fn_.vkGetPhysicalDeviceMemoryProperties(pd, &memory_);
+}
+
+VulkanDevice::~VulkanDevice() {
+    if (device_) {
+        fn_.vkDeviceWaitIdle(device_);
+        fn_.vkDestroyDevice(device_, nullptr);
+    }
+}
+
+uint32_t VulkanDevice::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
+                                   VkMemoryPropertyFlags preferred) const {
+    for (int pass = 0; pass < 2; ++pass) {
+        const VkMemoryPropertyFlags want = pass == 0 ? (required | preferred) : required;
+        for (uint32_t i = 0; i < memory_.memoryTypeCount; ++i)
+            if ((type_bits & (1u << i)) && (memory_.memoryTypes[i].propertyFlags & want) == want) return i;
+    }
+    throw Error("Vulkan device " + info_.name + " has no suitable memory type");
+}
+
+}  // namespace vk
+}  // namespace kinglet

@@ -1,0 +1,72 @@
+#version 450
+// Att[t][head] = softmax(Q K^T * scale) V over the visible cache rows (causal, optional
+// sliding window), flash-style: keys are taken 64 at a time with a running max and sum,
+// so no scores buffer is needed and any context length works. One workgroup per
+// (head, token); thread i scores key c0+i, then owns output dims i, i+64, ... (D <= 512).
+layout(local_size_x = 64) in;
+layout(binding = 0) readonly buffer Q { float q[]; };
+layout(binding = 1) readonly buffer KC { uint kc[]; };
+layout(binding = 2) readonly buffer VC { uint vc[]; };
+layout(binding = 3) buffer A { float att[]; };
+layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos0, window; float scale; } p;
+
+shared float qs[512];
+shared float red[64];
+shared float sp[64];
+
+float v_at(uint idx) { return unpackHalf2x16(vc[idx >> 1]).x * float(1u - (idx & 1u)) +
+                              unpackHalf2x16(vc[idx >> 1]).y * float(idx & 1u); }
+
+void main() {
+    const uint head = gl_WorkGroupID.x, t = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
+    const uint D = p.head_dim, kvh = head / p.group;
+    const uint pos = p.pos0 + t;
+    const uint start = (p.window > 0u && pos + 1u > p.window) ? pos + 1u - p.window : 0u;
+    const uint qbase = t * p.n_head * D + head * D;
+    for (uint d = tid; d < D; d += 64u) qs[d] = q[qbase + d];
+    barrier();
+
+    float M = -1e30, L = 0.0;
+    float acc[8];
+    for (uint k = 0u; k < 8u; ++k) acc[k] = 0.0;
+    for (uint c0 = start; c0 <= pos; c0 += 64u) {
+        const uint j = c0 + tid;
+        float s = -1e30;
+        if (j <= pos) {
+            const uint kb = (j * p.kv_dim + kvh * D) >> 1;  // D and kv_dim are even
+            float dot = 0.0;
+            for (uint d = 0u; d < D / 2u; ++d) {
+                const vec2 kk = unpackHalf2x16(kc[kb + d]);
+                dot += qs[2u * d] * kk.x + qs[2u * d + 1u] * kk.y;
+            }
+            s = dot * p.scale;
+        }
+        red[tid] = s;
+        barrier();
+        for (uint stride = 32u; stride > 0u; stride >>= 1) {
+            if (tid < stride) red[tid] = max(red[tid], red[tid + stride]);
+            barrier();
+        }
+        const float Mn = max(M, red[0]);
+        sp[tid] = j <= pos ? exp(s - Mn) : 0.0;
+        barrier();
+        const float f = exp(M - Mn);
+        const uint n = min(64u, pos - c0 + 1u);
+        float sum = 0.0;
+        for (uint c = 0u; c < n; ++c) sum += sp[c];
+        L = L * f + sum;
+        for (uint k = 0u; k < 8u; ++k) {
+            const uint d = tid + 64u * k;
+            if (d >= D) break;
+            float a = acc[k] * f;
+            for (uint c = 0u; c < n; ++c) a += sp[c] * v_at((c0 + c) * p.kv_dim + kvh * D + d);
+            acc[k] = a;
+        }
+        M = Mn;
+        barrier();  // red and sp are rewritten by the next chunk
+    }
+    for (uint k = 0u; k < 8u; ++k) {
+        const uint d = tid + 64u * k;
+        if (d < D) att[qbase + d] = acc[k] / L;
+    }
+}
