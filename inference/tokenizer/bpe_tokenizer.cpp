@@ -11,6 +11,8 @@ BpeTokenizer::BpeTokenizer(Vocab vocab) : VocabTokenizer(std::move(vocab)), pre_
     if (!pre_.known)
         std::fprintf(stderr, "kinglet: unknown BPE pre-tokenizer '%s', using GPT-2 rules; tokens may differ\n",
                      vocab_.pre.c_str());
+    else if (vocab_.pre.empty())
+        std::fprintf(stderr, "kinglet: the vocabulary names no BPE pre-tokenizer, using 'default'; tokens may differ\n");
 
     const int32_t n = vocab_.size();
     std::unordered_map<std::string, int32_t> extra;  // symbol texts that are not tokens

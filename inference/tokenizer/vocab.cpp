@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <limits>
+#include <optional>
 
 #include "gguf/gguf_file.h"
 #include "tokenizer/pretokenizer.h"
@@ -91,14 +93,30 @@ int parse_byte_token(std::string_view t) {
 }
 
 void Vocab::build_index() {
-    to_id_.clear();
-    to_id_.reserve(text.size());
+    size_t cap = 16;
+    while (cap < text.size() * 2) cap *= 2;
+    mask_ = cap - 1;
+    slot_id_.assign(cap, -1);
+    slot_hash_.assign(cap, 0);
     for (size_t i = 0; i < text.size(); ++i) {
-        auto [it, inserted] = to_id_.emplace(std::string_view(text[i]), static_cast<TokenId>(i));
-        if (!inserted)
-            fail("duplicate token in vocabulary: '" + text[i] + "' has ids " + std::to_string(it->second) + " and " +
-                 std::to_string(i));
+        const size_t h = std::hash<std::string_view>{}(text[i]);
+        size_t k = h & mask_;
+        for (; slot_id_[k] >= 0; k = (k + 1) & mask_) {
+            if (slot_hash_[k] == static_cast<uint32_t>(h) && text[slot_id_[k]] == text[i])
+                fail("duplicate token in vocabulary: '" + text[i] + "' has ids " + std::to_string(slot_id_[k]) +
+                     " and " + std::to_string(i));
+        }
+        slot_id_[k] = static_cast<TokenId>(i);
+        slot_hash_[k] = static_cast<uint32_t>(h);
     }
+}
+
+TokenId Vocab::find(std::string_view s) const {
+    if (slot_id_.empty()) return -1;
+    const size_t h = std::hash<std::string_view>{}(s);
+    for (size_t k = h & mask_; slot_id_[k] >= 0; k = (k + 1) & mask_)
+        if (slot_hash_[k] == static_cast<uint32_t>(h) && text[slot_id_[k]] == s) return slot_id_[k];
+    return -1;
 }
 
 TokenId Vocab::byte_token(uint8_t b) const {
@@ -117,8 +135,9 @@ TokenType Vocab::effective_type(TokenId id) const {
 
 Vocab load_vocab(const GgufFile& f) {
     Vocab v;
+    if (!f.find(key_name("model"))) fail("the file has no tokenizer.ggml.model (no vocabulary)");
     auto model = f.get_string(key_name("model"));
-    if (!model) fail("the file has no tokenizer.ggml.model (or it is not a string)");
+    if (!model) fail("tokenizer.ggml.model is not a string");
     if (*model == "llama") {
         v.model = Vocab::Model::Spm;
     } else if (*model == "gpt2") {

@@ -6,7 +6,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "tokenizer/tokenizer.h"
@@ -50,17 +49,14 @@ struct Vocab {
     std::vector<TokenId> special;
 
     Vocab() = default;
-    Vocab(const Vocab&) = delete;  // to_id_ holds views into `text`
+    Vocab(const Vocab&) = delete;  // large; move it instead
     Vocab& operator=(const Vocab&) = delete;
     Vocab(Vocab&&) = default;
     Vocab& operator=(Vocab&&) = default;
 
     int size() const { return static_cast<int>(text.size()); }
     bool valid(TokenId id) const { return id >= 0 && id < size(); }
-    TokenId find(std::string_view s) const {
-        auto it = to_id_.find(s);
-        return it == to_id_.end() ? -1 : it->second;
-    }
+    TokenId find(std::string_view s) const;
     // <0xNN> token for a byte, else the one-character token, else -1 (llama.cpp's order).
     TokenId byte_token(uint8_t b) const;
     // The token type the rest of the engine sees: Control when the vocabulary or
@@ -71,7 +67,11 @@ struct Vocab {
     void build_index();
 
 private:
-    std::unordered_map<std::string_view, TokenId> to_id_;
+    // Open-addressing text -> id table. Lookups are the hot path of loading a 150k-token
+    // BPE vocabulary (three per merge), and a node-based map costs a cache miss per node.
+    std::vector<TokenId> slot_id_;      // -1: empty
+    std::vector<uint32_t> slot_hash_;   // low bits of the hash, to skip most string compares
+    size_t mask_ = 0;
 };
 
 // Reads tokenizer.ggml.* from the file. Throws kinglet::Error on anything malformed:

@@ -3,6 +3,7 @@
 // generation, hostile vocabularies and speed.
 #include <QDir>
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "shared_data.h"
+#include "tokenizer/pretokenizer.h"
+#include "tokenizer/unicode_util.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
 #include "test_tokenizer_util.h"
@@ -175,6 +178,20 @@ private slots:
         QVERIFY(tok->encode("", false, false).empty());
     }
 
+    // Phi-3 (recognised by general.name) drops the whitespace after its special tokens,
+    // and each text fragment gets the SentencePiece leading space.
+    void specialTokensPhi3() {
+        KINGLET_REQUIRE_SHARED(path, "tokenizer/ggml-vocab-phi-3.gguf");
+        auto tok = load(path);
+        const TokenId user = 32010, end = 32007, assistant = 32001;
+        QCOMPARE(tok->token_text(user), std::string("<|user|>"));
+        std::vector<TokenId> want{1, user};
+        for (TokenId t : tok->encode("Hello", false, false)) want.push_back(t);
+        want.push_back(end);
+        want.push_back(assistant);
+        QCOMPARE(tok->encode("<|user|>\n  Hello<|end|>\n<|assistant|>\n", true, true), want);
+    }
+
     void endOfGeneration() {
         struct Want {
             const char* file;
@@ -249,9 +266,41 @@ private slots:
         QVERIFY(partial > 0);  // some characters were split over tokens
     }
 
+    // Each pre-tokenizer splits like llama.cpp's regex chain for it, quirks included.
+    void pretokenizers() {
+        int n = 0;
+        for (const auto& c : tok_test::pretokenizer_cases()) {
+            const auto info = tok::pre_info(c.pre);
+            QVERIFY2(info.known, c.pre.c_str());
+            const auto cpts = tok::decode_utf8_lossy(c.text);
+            std::vector<std::string> words;
+            for (auto [b, e] : tok::pretokenize(info.kind, cpts)) {
+                std::string w;
+                for (size_t i = b; i < e; ++i) tok::append_utf8(w, cpts[i]);
+                words.push_back(w);
+            }
+            auto show = [](const std::vector<std::string>& v) {
+                std::string s;
+                for (const auto& w : v) s += "[" + w + "]";
+                return s;
+            };
+            QVERIFY2(words == c.words, (c.pre + ": '" + c.text + "'\n  want " + show(c.words) + "\n  got  " + show(words)).c_str());
+            ++n;
+        }
+        qInfo("%d pre-tokenizer cases", n);
+        QVERIFY(tok::pre_info("llama4").kind == tok::PreKind::Gpt4o);
+        QVERIFY(tok::pre_info("smollm").kind == tok::PreKind::Starcoder);
+        QVERIFY(tok::pre_info("command-r").kind == tok::PreKind::Starcoder);
+        QVERIFY(tok::pre_info("refact").kind == tok::PreKind::Starcoder);
+        QVERIFY(tok::pre_info("llama3").ignore_merges);
+        QVERIFY(!tok::pre_info("something-new").known);
+    }
+
     // Broken vocabularies are refused with kinglet::Error, never a crash.
     void hostileVocabularies() {
-        for (const auto& v : tok_test::write_broken_vocabs(QDir::tempPath().toStdString())) {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        for (const auto& v : tok_test::write_broken_vocabs(dir.path().toStdString())) {
             std::unique_ptr<GgufFile> f;
             try {
                 f = GgufFile::open(v.path);
@@ -271,8 +320,10 @@ private slots:
 
     // Odd but loadable vocabularies load, and no input crashes any tokenizer.
     void oddVocabulariesAndInputs() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
         std::vector<std::string> paths;
-        for (const auto& v : tok_test::write_odd_vocabs(QDir::tempPath().toStdString())) paths.push_back(v.path);
+        for (const auto& v : tok_test::write_odd_vocabs(dir.path().toStdString())) paths.push_back(v.path);
         for (const char* n : {"llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2"}) {
             const QString p = kinglet_test::sharedPath(QString("tokenizer/ggml-vocab-%1.gguf").arg(n));
             if (QFileInfo::exists(p)) paths.push_back(p.toStdString());

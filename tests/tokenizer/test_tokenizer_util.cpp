@@ -155,4 +155,58 @@ std::vector<std::string> nasty_inputs() {
     return v;
 }
 
+std::vector<PreCase> pretokenizer_cases() {
+    return {
+        {"gpt-2", "Hello world", {"Hello", " world"}},
+        {"gpt-2", "  Hello   World!!  ", {" ", " Hello", "  ", " World", "!!", "  "}},
+        {"gpt-2", "I'm don't ''s", {"I", "'m", " don", "'t", " ''", "s"}},
+        {"gpt-2", "a\tb\n\n c", {"a", "\t", "b", "\n\n", " c"}},
+        {"gpt-2", "abc123def 4567", {"abc", "123", "def", " 4567"}},
+        {"gpt-2", "\u00E9t\u00E9 \u65E5\u672C \U0001F999!", {"\u00E9t\u00E9", " \u65E5\u672C", " \U0001F999!"}},
+        {"gpt-2", "x\u3000y\u00A0z", {"x", "\u3000", "y", "\u00A0", "z"}},
+        {"llama-bpe", "Hello world", {"Hello", " world"}},
+        {"llama-bpe", "I'M DON'T 'Ll", {"I", "'M", " DON", "'T", " '", "Ll"}},
+        {"llama-bpe", "1234567 89", {"123", "456", "7", " ", "89"}},
+        {"llama-bpe", "  \n\n  x \r\n\ty", {"  \n\n", " ", " x", " \r\n", "\ty"}},
+        {"llama-bpe", "!!!\n\nabc", {"!!!\n\n", "abc"}},
+        {"llama-bpe", " \u00BD\u2167\u0663", {" ", "\u00BD\u2167\u0663"}},
+        {"llama-bpe", "a  ", {"a", "  "}},
+        {"llama-bpe", "\u65E5\u672C\u8A9E\u306E", {"\u65E5\u672C\u8A9E\u306E"}},
+        {"qwen2", "1234567 89", {"1", "2", "3", "4", "5", "6", "7", " ", "8", "9"}},
+        {"qwen2", "I'M don'T", {"I", "'M", " don", "'T"}},
+        {"qwen2", "x  \n \n y", {"x", "  \n \n", " y"}},
+        {"qwen2", "..\r\n", {"..\r\n"}},
+        {"qwen2", "\u00C9cole \u0301a", {"\u00C9cole", " \u0301", "a"}},
+        {"starcoder", "abc123 45", {"abc", "1", "2", "3", " ", "4", "5"}},
+        {"starcoder", " 1 22 333", {" ", "1", " ", "2", "2", " ", "3", "3", "3"}},
+        {"starcoder", "x=1+2", {"x", "=", "1", "+", "2"}},
+        {"default", "a+b==c 12345", {"a", "+", "b", "==", "c", " ", "123", "45"}},
+        {"default", "Hello, world!!", {"Hello", ",", " world", "!!"}},
+        {"default", "x $100 ~ y|z", {"x", " ", "$", "100", " ", "~", " y", "|", "z"}},
+        {"default", "\u00BD 1234567", {"\u00BD", " ", "123", "456", "7"}},
+        {"deepseek-llm", "Hello World\nFoo", {"Hello", " World", "\n", "Foo"}},
+        {"deepseek-llm", " \u00E9t\u00E9 \u212A\u2126", {" \u00E9", "t", "\u00E9", " ", "\u212A\u2126"}},
+        {"deepseek-llm", "abc!! \uFF01\uFF01 \u3000x", {"abc", "!!", " \uFF01\uFF01", " ", "\u3000x"}},
+        {"deepseek-llm", "trail   ", {"trail", "   "}},
+        {"deepseek-llm", "\u65E5\u672C\u8A9E \uAC00\uB098 \u0905", {"\u65E5\u672C\u8A9E", " ", "\uAC00\uB098", " ", "\u0905"}},
+        {"deepseek-llm", "12 345", {"12", " ", "345"}},
+        {"deepseek-llm", "a\u00A0b", {"a", "\u00A0b"}},
+        {"deepseek-v3", "1234567", {"123", "456", "7"}},
+        {"deepseek-v3", "\u65E5\u672C\u8A9E\u306E\u30C6\u30B9\u30C8", {"\u65E5\u672C\u8A9E\u306E\u30C6\u30B9\u30C8"}},
+        {"deepseek-v3", "#include <x>", {"#include", " <", "x", ">"}},
+        {"deepseek-v3", "~tilde ~ a~b", {"~tilde", " ", "~", " a", "~b"}},
+        {"deepseek-v3", " (x) \u00E9\u0301t\u00E9", {" (", "x", ")", " \u00E9\u0301t\u00E9"}},
+        {"deepseek-v3", "a\r\n\r\nb", {"a", "\r\n\r\n", "b"}},
+        {"deepseek-v3", "\u00BD\u0663", {"\u00BD\u0663"}},
+        {"gpt-4o", "HTTPServer xmlHTTP Request", {"HTTPServer", " xml", "HTTP", " Request"}},
+        {"gpt-4o", "\u00C9COLE \u00E9cole \u00C9colE", {"\u00C9", "COLE", " \u00E9cole", " \u00C9col", "E"}},
+        {"gpt-4o", "don't I'LL", {"don't", " I'LL"}},
+        {"gpt-4o", "12345 6", {"123", "45", " ", "6"}},
+        {"gpt-4o", "a/b\n/c", {"a", "/b", "\n", "/c"}},
+        {"gpt-4o", "  x\n\n  y", {" ", " x", "\n\n", " ", " y"}},
+        {"gpt-4o", "\u65E5\u672C \U0001F999", {"\u65E5\u672C", " \U0001F999"}},
+
+    };
+}
+
 }  // namespace tok_test

@@ -15,6 +15,15 @@ std::vector<VocabFile> write_broken_vocabs(const std::string& dir);
 // Odd but loadable files: from_gguf must accept them and encode must not crash.
 std::vector<VocabFile> write_odd_vocabs(const std::string& dir);
 
+// How a pre-tokenizer must split a text, per llama.cpp's regexes for that
+// tokenizer.ggml.pre (expectations computed with Python's `regex` module).
+struct PreCase {
+    std::string pre;
+    std::string text;
+    std::vector<std::string> words;
+};
+std::vector<PreCase> pretokenizer_cases();
+
 // Byte strings meant to upset a tokenizer (invalid UTF-8, NULs, huge runs...).
 std::vector<std::string> nasty_inputs();
 
