@@ -12,6 +12,7 @@ packages=(
   libsentencepiece-dev libicu-dev nlohmann-json3-dev
   libvulkan-dev glslc mesa-vulkan-drivers
   time
+  desktop-file-utils appstream
 )
 
 sudo_cmd=()
