@@ -7,6 +7,7 @@
 #include <QtTest>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sentencepiece_processor.h>
 #include <sstream>
 
 #include "gguf/gguf_file.h"
@@ -176,6 +177,42 @@ private slots:
         QCOMPARE(tok->token_to_piece(1 << 30), std::string());
         QCOMPARE(tok->encode("", true, false), std::vector<TokenId>{1});
         QVERIFY(tok->encode("", false, false).empty());
+    }
+
+    // tiny-llama's vocabulary came from tiny2k.model (identity normalizer, whitespace
+    // kept, byte fallback): for text without control-token look-alikes or malformed UTF-8,
+    // llama.cpp's SPM and sentencepiece itself agree, so the original model is an
+    // independent oracle for thousands of random strings.
+    void spmMatchesOriginalModel() {
+        KINGLET_REQUIRE_SHARED(model, "models/tiny2k.model");
+        KINGLET_REQUIRE_SHARED(gguf, "models/tiny-llama-f32.gguf");
+        sentencepiece::SentencePieceProcessor sp;
+        QVERIFY(sp.Load(model.toStdString()).ok());
+        auto tok = load(gguf);
+        const std::vector<std::string> alphabet = {
+            "a", "e", "t", "th", "he", "in", "the", "ing", "The", "Q", "z", " ", " ", " ", "  ", "\n", "\t", "\r\n",
+            "0", "1", "42", ".", ",", "!", "'", "\"", "-", "(", "\u00e9", "\u00fc", "\u65e5\u672c", "\U0001F999",
+            "\u2581", "\u00a0", "\u3000", "node", "de", "no", "re", "an", "er", " and", " of",
+        };
+        uint32_t x = 2024;
+        int n = 0;
+        for (int i = 0; i < 4000; ++i) {
+            std::string text;
+            x = x * 1664525u + 1013904223u;
+            const int len = 1 + int(x >> 27);
+            for (int k = 0; k < len; ++k) {
+                x = x * 1664525u + 1013904223u;
+                text += alphabet[(x >> 8) % alphabet.size()];
+            }
+            std::vector<int> want;
+            QVERIFY(sp.Encode(text, &want).ok());
+            const auto got = tok->encode(text, false, false);
+            QVERIFY2(std::vector<TokenId>(want.begin(), want.end()) == got,
+                     ("'" + text + "'\n  sentencepiece " + ids_str({want.begin(), want.end()}) + "\n  kinglet       " +
+                      ids_str(got)).c_str());
+            ++n;
+        }
+        qInfo("%d random strings agree with sentencepiece", n);
     }
 
     // Phi-3 (recognised by general.name) drops the whitespace after its special tokens,
