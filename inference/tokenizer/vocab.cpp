@@ -225,10 +225,16 @@ Vocab load_vocab(const GgufFile& f) {
     read_id(f, "padding_token_id", n_tok, v.pad);
     read_id(f, "eot_token_id", n_tok, v.eot);
     read_id(f, "eom_token_id", n_tok, v.eom);
-    if (auto b = get_bool(f, "add_bos_token")) v.add_bos = *b;
+    const auto add_bos = get_bool(f, "add_bos_token");
+    if (add_bos) v.add_bos = *add_bos;
     if (auto b = get_bool(f, "add_eos_token")) v.add_eos = *b;
     if (auto b = get_bool(f, "add_space_prefix")) v.add_space_prefix = *b;
-    if (v.add_bos && v.bos < 0) fail("tokenizer.ggml.add_bos_token is set but the vocabulary has no BOS token");
+    if (v.add_bos && v.bos < 0) {
+        // Only an explicit request is an error; a default (Llama 3 pre-tokenizer, small
+        // SentencePiece vocabulary) just lapses.
+        if (add_bos) fail("tokenizer.ggml.add_bos_token is set but the vocabulary has no BOS token");
+        v.add_bos = false;
+    }
     if (v.add_eos && v.eos < 0) fail("tokenizer.ggml.add_eos_token is set but the vocabulary has no EOS token");
 
     // --- end of generation. Tokens that end a turn become control tokens even when the
