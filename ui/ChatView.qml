@@ -79,6 +79,7 @@ Rectangle {
         // Messages
         ListView {
             id: messageList
+            objectName: "messageList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true

@@ -37,6 +37,7 @@ Rectangle {
                 Layout.fillHeight: true
                 TextArea {
                     id: input
+                    objectName: "composerInput"
                     wrapMode: TextEdit.Wrap
                     placeholderText: Model.ready ? qsTr("Message Kinglet (Enter sends, Shift+Enter for a new line)")
                                                  : qsTr("Load a model to start chatting")

@@ -91,17 +91,21 @@ Item {
             }
         }
 
-        // The assistant's answer: Markdown text and code blocks.
+        // The assistant's answer: Markdown text and code blocks. The Repeater counts
+        // blocks instead of taking the list itself, so a streamed token updates the last
+        // block's text instead of rebuilding every block.
         Repeater {
-            model: root.mine ? [] : root.blocks
+            model: root.mine ? 0 : root.blocks.length
             delegate: Loader {
-                required property var modelData
+                id: blockLoader
+                required property int index
+                readonly property var block: root.blocks[index] || ({ kind: "text", text: "", language: "" })
                 Layout.fillWidth: true
-                sourceComponent: modelData.kind === "code" ? codeComponent : textComponent
+                sourceComponent: block.kind === "code" ? codeComponent : textComponent
                 Component {
                     id: textComponent
                     TextEdit {
-                        text: modelData.text
+                        text: blockLoader.block.text
                         textFormat: TextEdit.MarkdownText
                         readOnly: true
                         selectByMouse: true
@@ -115,7 +119,7 @@ Item {
                 }
                 Component {
                     id: codeComponent
-                    CodeBlock { code: modelData.text; language: modelData.language }
+                    CodeBlock { code: blockLoader.block.text; language: blockLoader.block.language }
                 }
             }
         }
@@ -129,7 +133,9 @@ Item {
 
         // Info and actions.
         RowLayout {
-            Layout.fillWidth: true
+            // Under the bubble on the right for the user's messages, on the left otherwise.
+            Layout.fillWidth: !root.mine
+            Layout.alignment: root.mine ? Qt.AlignRight : Qt.AlignLeft
             layoutDirection: root.mine ? Qt.RightToLeft : Qt.LeftToRight
             spacing: 2
             visible: !root.editing && root.messageState !== "generating"
@@ -160,7 +166,7 @@ Item {
                 color: root.messageState === "error" ? Theme.errorText : Theme.mutedText
                 font.pointSize: Theme.smallFontSize
                 wrapMode: Text.Wrap
-                Layout.fillWidth: true
+                Layout.fillWidth: !root.mine
                 Layout.leftMargin: 6
                 horizontalAlignment: root.mine ? Text.AlignRight : Text.AlignLeft
             }

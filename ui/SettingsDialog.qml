@@ -1,5 +1,6 @@
 // Settings: sampling, context and threads, backend, theme and font size. Every change
-// is stored at once (QSettings); context size and threads reload the model.
+// is stored at once (QSettings); context size, threads and backend reload the model.
+// Two columns when the window is wide enough, so nothing hides below the fold.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -11,9 +12,10 @@ Dialog {
     modal: true
     standardButtons: Dialog.Close
     anchors.centerIn: parent
-    width: Math.min(parent.width - 40, 560)
-    height: Math.min(parent.height - 40, 640)
-    padding: 0
+    readonly property bool wide: parent.width >= 900
+    width: wide ? Math.min(parent.width - 40, 940) : Math.min(parent.width - 40, 520)
+    height: Math.min(parent.height - 40, implicitHeight)
+    padding: 20
 
     // A labelled slider with its value shown, for the sampling numbers.
     component SliderRow: RowLayout {
@@ -41,128 +43,161 @@ Dialog {
         }
         Label {
             text: slider.value.toFixed(sliderRow.decimals)
-            Layout.preferredWidth: 44
+            Layout.preferredWidth: 40
             horizontalAlignment: Text.AlignRight
             color: Theme.text
         }
     }
-
+    component FieldLabel: Label {
+        Layout.preferredWidth: 150
+        color: Theme.text
+        wrapMode: Text.Wrap
+    }
     component SectionTitle: Label {
         font.bold: true
+        font.pointSize: Theme.fontSize + 1
         color: Theme.text
-        Layout.topMargin: 10
+        Layout.topMargin: 4
+        Layout.bottomMargin: 2
     }
 
-    ScrollView {
-        anchors.fill: parent
+    contentItem: ScrollView {
+        id: scroller
+        implicitHeight: grid.implicitHeight
         contentWidth: availableWidth
-        ColumnLayout {
-            width: parent.width - 40
-            x: 20
-            spacing: 8
+        clip: true
+        // Shown only when something is out of view (a small window), so it is noticed.
+        ScrollBar.vertical.policy: contentHeight > height + 2 ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff
 
-            SectionTitle { text: qsTr("Sampling") }
-            SliderRow {
-                label: qsTr("Temperature"); from: 0; to: 2; stepSize: 0.05; value: Settings.temperature
-                hint: qsTr("Higher is more varied, 0 always picks the most likely word")
-                onMoved: (v) => Settings.temperature = v
-            }
-            SliderRow {
-                label: qsTr("Top-k"); from: 0; to: 200; stepSize: 1; decimals: 0; value: Settings.topK
-                hint: qsTr("Only the k most likely tokens (0 = off)")
-                onMoved: (v) => Settings.topK = Math.round(v)
-            }
-            SliderRow {
-                label: qsTr("Top-p"); from: 0; to: 1; stepSize: 0.01; value: Settings.topP
-                onMoved: (v) => Settings.topP = v
-            }
-            SliderRow {
-                label: qsTr("Min-p"); from: 0; to: 1; stepSize: 0.01; value: Settings.minP
-                onMoved: (v) => Settings.minP = v
-            }
-            SliderRow {
-                label: qsTr("Repeat penalty"); from: 1; to: 2; stepSize: 0.01; value: Settings.repeatPenalty
-                onMoved: (v) => Settings.repeatPenalty = v
-            }
-            RowLayout {
-                Label { text: qsTr("Longest answer (tokens)"); Layout.preferredWidth: 150; color: Theme.text }
-                SpinBox {
-                    from: 16; to: 32768; stepSize: 128; editable: true
-                    value: Settings.maxTokens
-                    Accessible.name: qsTr("Longest answer in tokens")
-                    onValueModified: Settings.maxTokens = value
-                }
-                Item { Layout.fillWidth: true }
-                Button { text: qsTr("Reset sampling"); flat: true; onClicked: Settings.resetSampling() }
-            }
+        GridLayout {
+            id: grid
+            width: scroller.availableWidth - (scroller.ScrollBar.vertical.visible ? 14 : 0)
+            columns: dialog.wide ? 2 : 1
+            columnSpacing: 36
+            rowSpacing: 8
 
-            SectionTitle { text: qsTr("Engine") }
-            RowLayout {
-                Label { text: qsTr("Context size"); Layout.preferredWidth: 150; color: Theme.text }
-                SpinBox {
-                    from: 0; to: 131072; stepSize: 512; editable: true
-                    value: Settings.contextSize
-                    Accessible.name: qsTr("Context size in tokens")
-                    textFromValue: (v) => v === 0 ? qsTr("Model's own") : v.toString()
-                    valueFromText: (t) => t === qsTr("Model's own") ? 0 : parseInt(t)
-                    onValueModified: Settings.contextSize = value
-                }
-            }
-            RowLayout {
-                Label { text: qsTr("Threads"); Layout.preferredWidth: 150; color: Theme.text }
-                SpinBox {
-                    from: 0; to: Settings.maxThreads; editable: true
-                    value: Settings.threads
-                    Accessible.name: qsTr("Threads")
-                    textFromValue: (v) => v === 0 ? qsTr("All cores") : v.toString()
-                    valueFromText: (t) => t === qsTr("All cores") ? 0 : parseInt(t)
-                    onValueModified: Settings.threads = value
-                }
-            }
-            RowLayout {
-                Label { text: qsTr("Backend"); Layout.preferredWidth: 150; color: Theme.text }
-                ComboBox {
-                    Layout.preferredWidth: 200
-                    textRole: "text"
-                    valueRole: "value"
-                    model: [{ text: qsTr("Automatic"), value: "auto" }, { text: qsTr("CPU"), value: "cpu" }]
-                    Accessible.name: qsTr("Backend")
-                    Component.onCompleted: currentIndex = Math.max(0, indexOfValue(Settings.backend))
-                    onActivated: Settings.backend = currentValue
-                }
-            }
-            Label {
+            ColumnLayout {
                 Layout.fillWidth: true
-                wrapMode: Text.Wrap
-                color: Theme.mutedText
-                font.pointSize: Theme.smallFontSize
-                text: qsTr("Changing the context size, threads or backend reloads the model.")
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: 1
+                spacing: 6
+                SectionTitle { text: qsTr("Answers") }
+                SliderRow {
+                    label: qsTr("Temperature"); from: 0; to: 2; stepSize: 0.05; value: Settings.temperature
+                    hint: qsTr("Higher is more varied; 0 always picks the most likely word")
+                    onMoved: (v) => Settings.temperature = v
+                }
+                SliderRow {
+                    label: qsTr("Top-k"); from: 0; to: 200; stepSize: 1; decimals: 0; value: Settings.topK
+                    hint: qsTr("Choose among the k most likely tokens only (0 = off)")
+                    onMoved: (v) => Settings.topK = Math.round(v)
+                }
+                SliderRow {
+                    label: qsTr("Top-p"); from: 0; to: 1; stepSize: 0.01; value: Settings.topP
+                    hint: qsTr("Choose among the most likely tokens that together reach this probability")
+                    onMoved: (v) => Settings.topP = v
+                }
+                SliderRow {
+                    label: qsTr("Min-p"); from: 0; to: 1; stepSize: 0.01; value: Settings.minP
+                    hint: qsTr("Leave out tokens less likely than this share of the best one")
+                    onMoved: (v) => Settings.minP = v
+                }
+                SliderRow {
+                    label: qsTr("Repeat penalty"); from: 1; to: 2; stepSize: 0.01; value: Settings.repeatPenalty
+                    hint: qsTr("Discourages repeating recent words (1 = off)")
+                    onMoved: (v) => Settings.repeatPenalty = v
+                }
+                RowLayout {
+                    FieldLabel { text: qsTr("Answer length limit") }
+                    SpinBox {
+                        from: 16; to: 32768; stepSize: 128; editable: true
+                        value: Settings.maxTokens
+                        Accessible.name: qsTr("Answer length limit in tokens")
+                        onValueModified: Settings.maxTokens = value
+                    }
+                    Label { text: qsTr("tokens"); color: Theme.mutedText }
+                }
+                Button {
+                    text: qsTr("Reset to defaults")
+                    flat: true
+                    Accessible.name: qsTr("Reset the answer settings to their defaults")
+                    onClicked: Settings.resetSampling()
+                }
             }
 
-            SectionTitle { text: qsTr("Appearance") }
-            RowLayout {
-                Label { text: qsTr("Theme"); Layout.preferredWidth: 150; color: Theme.text }
-                ComboBox {
-                    Layout.preferredWidth: 200
-                    textRole: "text"
-                    valueRole: "value"
-                    model: [{ text: qsTr("Same as the system"), value: "system" },
-                            { text: qsTr("Light"), value: "light" }, { text: qsTr("Dark"), value: "dark" }]
-                    Accessible.name: qsTr("Theme")
-                    Component.onCompleted: currentIndex = Math.max(0, indexOfValue(Settings.theme))
-                    onActivated: Settings.theme = currentValue
+            ColumnLayout {
+                Layout.fillWidth: true
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: 1
+                spacing: 6
+                SectionTitle { text: qsTr("Engine") }
+                RowLayout {
+                    FieldLabel { text: qsTr("Context size") }
+                    SpinBox {
+                        from: 0; to: 131072; stepSize: 512; editable: true
+                        value: Settings.contextSize
+                        Accessible.name: qsTr("Context size in tokens")
+                        textFromValue: (v) => v === 0 ? qsTr("Model's own") : v.toString()
+                        valueFromText: (t) => t === qsTr("Model's own") ? 0 : parseInt(t)
+                        onValueModified: Settings.contextSize = value
+                    }
+                }
+                RowLayout {
+                    FieldLabel { text: qsTr("Threads") }
+                    SpinBox {
+                        from: 0; to: Settings.maxThreads; editable: true
+                        value: Settings.threads
+                        Accessible.name: qsTr("Threads")
+                        textFromValue: (v) => v === 0 ? qsTr("All cores") : v.toString()
+                        valueFromText: (t) => t === qsTr("All cores") ? 0 : parseInt(t)
+                        onValueModified: Settings.threads = value
+                    }
+                }
+                RowLayout {
+                    FieldLabel { text: qsTr("Backend") }
+                    ComboBox {
+                        Layout.preferredWidth: 200
+                        textRole: "text"
+                        valueRole: "value"
+                        model: [{ text: qsTr("Automatic"), value: "auto" }, { text: qsTr("CPU"), value: "cpu" }]
+                        Accessible.name: qsTr("Backend")
+                        Component.onCompleted: currentIndex = Math.max(0, indexOfValue(Settings.backend))
+                        onActivated: Settings.backend = currentValue
+                    }
+                }
+                Label {
+                    Layout.fillWidth: true
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pointSize: Theme.smallFontSize
+                    text: qsTr("Changing the context size, threads or backend reloads the model.")
+                }
+
+                SectionTitle { text: qsTr("Appearance"); Layout.topMargin: 14 }
+                RowLayout {
+                    FieldLabel { text: qsTr("Theme") }
+                    ComboBox {
+                        Layout.preferredWidth: 200
+                        textRole: "text"
+                        valueRole: "value"
+                        model: [{ text: qsTr("Same as the system"), value: "system" },
+                                { text: qsTr("Light"), value: "light" }, { text: qsTr("Dark"), value: "dark" }]
+                        Accessible.name: qsTr("Theme")
+                        Component.onCompleted: currentIndex = Math.max(0, indexOfValue(Settings.theme))
+                        onActivated: Settings.theme = currentValue
+                    }
+                }
+                RowLayout {
+                    FieldLabel { text: qsTr("Font size") }
+                    SpinBox {
+                        from: 8; to: 24
+                        value: Settings.fontSize
+                        Accessible.name: qsTr("Font size")
+                        onValueModified: Settings.fontSize = value
+                    }
+                    Label { text: qsTr("points"); color: Theme.mutedText }
                 }
             }
-            RowLayout {
-                Label { text: qsTr("Font size"); Layout.preferredWidth: 150; color: Theme.text }
-                SpinBox {
-                    from: 8; to: 24
-                    value: Settings.fontSize
-                    Accessible.name: qsTr("Font size")
-                    onValueModified: Settings.fontSize = value
-                }
-            }
-            Item { implicitHeight: 12 }
         }
     }
 }

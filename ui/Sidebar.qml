@@ -98,7 +98,7 @@ Rectangle {
                         onActiveFocusChanged: if (!activeFocus) row.editing = false
                     }
                     Label {
-                        visible: !row.editing && !(row.hovered || menuButton.hovered)
+                        visible: !row.editing && !menuButton.visible
                         text: row.when
                         color: Theme.mutedText
                         font.pointSize: Theme.smallFontSize

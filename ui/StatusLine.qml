@@ -63,7 +63,8 @@ Rectangle {
         }
         Label {
             visible: Model.ready
-            text: qsTr("Context %1 / %2").arg(Chat.contextUsed).arg(Model.contextSize)
+            text: Chat.contextUsed > 0 ? qsTr("Context %1 / %2 tokens").arg(Chat.contextUsed).arg(Model.contextSize)
+                                       : qsTr("Context %1 tokens").arg(Model.contextSize)
             color: Chat.notice.length > 0 ? Theme.noticeText : Theme.mutedText
             font.pointSize: Theme.smallFontSize
             Accessible.name: text

@@ -71,8 +71,11 @@ AppContext::AppContext(AppOptions options, QObject* parent)
     settings_ = std::make_unique<AppSettings>(dataDir_ + QStringLiteral("/settings.ini"));
     store_ = std::make_unique<ChatStore>();
     engine_ = std::make_unique<InferenceEngine>();
-    modelFiles_ = std::make_unique<ModelListModel>(dataDir_ + QStringLiteral("/models"), demoModelFolder());
+    modelFiles_ = std::make_unique<ModelListModel>(
+        dataDir_ + QStringLiteral("/models"), options_.demoFolder.isEmpty() ? demoModelFolder() : options_.demoFolder);
     modelFiles_->setExtraFolders(settings_->extraModelFolders());
+    connect(settings_.get(), &AppSettings::changed, this,
+            [this] { modelFiles_->setExtraFolders(settings_->extraModelFolders()); });
     modelManager_ = std::make_unique<ModelManager>(*engine_, *settings_, *modelFiles_);
     chat_ = std::make_unique<ChatController>(*store_, *engine_, *modelManager_, *settings_);
     chat_->openStore(dataDir_ + QStringLiteral("/chats.sqlite"));

@@ -25,6 +25,7 @@ struct AppOptions {
     QString prompt;     // --prompt TEXT
     bool smokeTest = false;
     bool loadModel = true;  // tests may start without a model
+    QString demoFolder;     // where the bundled demo model is; empty: next to the program
 };
 
 // Parses kinglet [--data-dir DIR] [--model FILE] [--prompt TEXT] [--smoke-test].

@@ -122,8 +122,11 @@ void ChatController::onFinished(quint64 id, const GenerationStats& stats) {
     contextUsed_ = stats.contextUsed;
     emit statsChanged();
     setNotice(stats.droppedTurns > 0
-                  ? tr("%n earlier message(s) left out of the prompt to fit the context (still saved here).", nullptr,
-                       stats.droppedTurns)
+                  ? (stats.droppedTurns == 1
+                         ? tr("The earliest message no longer fits the context: the model does not see it "
+                              "(it is still saved here).")
+                         : tr("The %1 earliest messages no longer fit the context: the model does not see them "
+                              "(they are still saved here).").arg(stats.droppedTurns))
                   : QString());
     const bool stopped = stats.stopReason == QLatin1String("stopped");
     QJsonObject meta{{"tokens", stats.generatedTokens}, {"tokensPerSecond", stats.tokensPerSecond}};

@@ -269,13 +269,15 @@ QVector<Message> ChatStore::messages(const QString& conversationId) {
     return out;
 }
 
+// A null QString binds as SQL NULL; COALESCE turns the empty texts back into ''.
 bool ChatStore::saveConversation(const Conversation& c) {
     if (!isOpen()) return fail(QStringLiteral("saving"), QObject::tr("no database open"));
     if (readOnly_) return fail(QStringLiteral("saving"), QObject::tr("the database is read-only"));
     setSynchronous(Durability::Full);
     QSqlQuery q(db_);
     q.prepare(QStringLiteral(
-        "INSERT INTO conversations (id, title, system_prompt, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO conversations (id, title, system_prompt, created_at, updated_at)"
+        " VALUES (?, COALESCE(?, ''), COALESCE(?, ''), ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET title = excluded.title, system_prompt = excluded.system_prompt,"
         " updated_at = excluded.updated_at"));
     q.addBindValue(c.id);
@@ -294,7 +296,7 @@ bool ChatStore::saveMessage(const Message& m, Durability d) {
     QSqlQuery q(db_);
     q.prepare(QStringLiteral(
         "INSERT INTO messages (id, conversation_id, position, role, content, state, created_at, meta)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " VALUES (?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET position = excluded.position, content = excluded.content,"
         " state = excluded.state, meta = excluded.meta"));
     q.addBindValue(m.id);

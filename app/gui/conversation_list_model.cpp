@@ -8,7 +8,12 @@ namespace kinglet::app {
 QString activityLabel(const QDateTime& when, const QDateTime& now) {
     const QDate d = when.toLocalTime().date(), today = now.toLocalTime().date();
     const QLocale locale;
-    if (d == today) return locale.toString(when.toLocalTime().time(), QLocale::ShortFormat);
+    if (d == today) {
+        // The locale's short time format, without seconds (the C locale's has them).
+        QString format = locale.timeFormat(QLocale::ShortFormat);
+        format.remove(QStringLiteral(":ss"));
+        return locale.toString(when.toLocalTime().time(), format);
+    }
     if (d == today.addDays(-1)) return QObject::tr("Yesterday");
     if (d > today.addDays(-7)) return locale.dayName(d.dayOfWeek(), QLocale::ShortFormat);
     return locale.toString(d, QLocale::ShortFormat);

@@ -1,6 +1,7 @@
 #include "inference_worker.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <algorithm>
 
 #include "model/model.h"
@@ -75,7 +76,11 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
     }
     info_ = ModelInfo{};
     info_.path = path;
+    // Files converted without a real name carry the architecture ("llama") as their
+    // general.name; the file name tells the user more then.
     info_.name = QString::fromStdString(model_->name());
+    if (info_.name.isEmpty() || info_.name == QString::fromStdString(model_->hparams().arch))
+        info_.name = QFileInfo(path).completeBaseName();
     info_.architecture = QString::fromStdString(model_->hparams().arch);
     // The engine names its backend like "CPU (AVX2)": backend first, device detail after.
     const QString backend = QString::fromStdString(session_->backend_name());
@@ -83,8 +88,8 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
     info_.backend = paren > 0 ? backend.left(paren) : backend;
     info_.threads = session_->n_threads();
     const QString detail = paren > 0 ? backend.mid(paren + 2).chopped(backend.endsWith(')') ? 1 : 0) : QString();
-    info_.device = (detail.isEmpty() ? QString() : detail + QStringLiteral(", ")) +
-                   tr("%n thread(s)", nullptr, info_.threads);
+    info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
+                   (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
     info_.promptFormat = QString::fromStdString(formatter_->styleName());
     info_.contextSize = session_->n_ctx();
     info_.parameters = static_cast<qint64>(model_->parameter_count());

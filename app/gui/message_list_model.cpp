@@ -11,9 +11,11 @@ QString messageInfo(const Message& m) {
     const QJsonObject meta = QJsonDocument::fromJson(m.meta.toUtf8()).object();
     QStringList parts;
     if (m.state == MessageState::Error) return meta.value(QStringLiteral("error")).toString();
-    if (m.state == MessageState::Interrupted) parts << QObject::tr("Interrupted");
+    if (m.state == MessageState::Interrupted)
+        parts << (meta.value(QStringLiteral("stopped")).toBool() ? QObject::tr("Stopped") : QObject::tr("Interrupted"));
+    if (meta.value(QStringLiteral("contextFull")).toBool()) parts << QObject::tr("context full");
     if (meta.contains(QStringLiteral("tokens")))
-        parts << QObject::tr("%n tokens", nullptr, meta.value(QStringLiteral("tokens")).toInt());
+        parts << QObject::tr("%1 tokens").arg(meta.value(QStringLiteral("tokens")).toInt());
     if (meta.contains(QStringLiteral("tokensPerSecond")))
         parts << QObject::tr("%1 tokens/s").arg(meta.value(QStringLiteral("tokensPerSecond")).toDouble(), 0, 'f', 1);
     if (meta.contains(QStringLiteral("model"))) parts << meta.value(QStringLiteral("model")).toString();

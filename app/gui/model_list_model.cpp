@@ -40,6 +40,7 @@ QHash<int, QByteArray> ModelListModel::roleNames() const {
 }
 
 void ModelListModel::setExtraFolders(const QStringList& folders) {
+    if (folders == extraFolders_) return;
     extraFolders_ = folders;
     refresh();
 }

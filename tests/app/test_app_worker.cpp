@@ -1,0 +1,188 @@
+// The inference thread on the demo model: load progress then loaded, streamed text then
+// finished (in that order, all on the GUI thread), stop within a token, errors as
+// signals (no model, prompt too long, unreadable file), and the prompt formats.
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include "inference_worker.h"
+#include "model/model.h"
+#include "prompt_formatter.h"
+#include "shared_data.h"
+#include "util/error.h"
+
+using namespace kinglet::app;
+
+namespace {
+
+GenerationSettings greedy(int maxTokens) {
+    GenerationSettings g;
+    g.sampling.temperature = 0;
+    g.maxTokens = maxTokens;
+    return g;
+}
+
+bool loadInto(InferenceEngine& engine, const QString& path, int ctx = 512) {
+    QSignalSpy loaded(&engine, &InferenceEngine::modelLoaded);
+    engine.loadModel(path, ctx, 1);
+    return loaded.wait(30000);
+}
+
+}  // namespace
+
+class TestAppWorker : public QObject {
+    Q_OBJECT
+private slots:
+    void loadsWithProgress() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        InferenceEngine engine;
+        QStringList order;
+        connect(&engine, &InferenceEngine::loadProgress, this, [&](double f) {
+            QCOMPARE(QThread::currentThread(), thread());  // delivered on the GUI thread
+            if (order.isEmpty() || order.last() != "progress") order << "progress";
+            QVERIFY(f >= 0 && f <= 1);
+        });
+        ModelInfo info;
+        connect(&engine, &InferenceEngine::modelLoaded, this, [&](const ModelInfo& i) {
+            order << "loaded";
+            info = i;
+        });
+        QSignalSpy loaded(&engine, &InferenceEngine::modelLoaded);
+        engine.loadModel(model, 256, 1);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(order, (QStringList{"progress", "loaded"}));
+        QCOMPARE(info.architecture, QString("llama"));
+        QCOMPARE(info.contextSize, 256);
+        QCOMPARE(info.threads, 1);
+        QCOMPARE(info.backend, QString("CPU"));
+        QVERIFY(!info.device.isEmpty());
+        QCOMPARE(info.promptFormat, QString("plain transcript"));
+    }
+
+    void streamsThenFinishes() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        InferenceEngine engine;
+        QVERIFY(loadInto(engine, model));
+        QString text;
+        QStringList order;
+        GenerationStats stats;
+        connect(&engine, &InferenceEngine::textReady, this, [&](quint64, const QString& t) {
+            text += t;
+            if (order.isEmpty()) order << "text";
+        });
+        connect(&engine, &InferenceEngine::generationFinished, this, [&](quint64, const GenerationStats& s) {
+            order << "finished";
+            stats = s;
+        });
+        QSignalSpy finished(&engine, &InferenceEngine::generationFinished);
+        const quint64 id = engine.generate({{"user", "Tell me a story about a cat."}}, greedy(48));
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.first().first().value<quint64>(), id);
+        QCOMPARE(order, (QStringList{"text", "finished"}));
+        QVERIFY(!text.trimmed().isEmpty());
+        QVERIFY(stats.generatedTokens > 0 && stats.generatedTokens <= 48);
+        QVERIFY(stats.promptTokens > 5);
+        QVERIFY(stats.tokensPerSecond > 0);
+        QCOMPARE(stats.contextSize, 512);
+        QVERIFY(stats.contextUsed >= stats.promptTokens);
+        QVERIFY(!text.contains("User:"));  // cut at the stop string
+
+        // A follow-up reuses the cached prefix (the prompt cache).
+        QSignalSpy again(&engine, &InferenceEngine::generationFinished);
+        engine.generate({{"user", "Tell me a story about a cat."}, {"assistant", text}, {"user", "And then?"}}, greedy(16));
+        QVERIFY(again.wait(30000));
+        QVERIFY(again.first().at(1).value<GenerationStats>().reusedTokens > 0);
+    }
+
+    void stopsAtOnce() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        InferenceEngine engine;
+        QVERIFY(loadInto(engine, model, 2048));
+        QSignalSpy finished(&engine, &InferenceEngine::generationFinished);
+        bool stopped = false;
+        connect(&engine, &InferenceEngine::textReady, this, [&] {
+            if (!stopped) engine.stop();
+            stopped = true;
+        });
+        engine.generate({{"user", "Once upon a time"}}, greedy(1000));
+        QVERIFY(finished.wait(30000));
+        const auto stats = finished.first().at(1).value<GenerationStats>();
+        QCOMPARE(stats.stopReason, QString("stopped"));
+        QVERIFY2(stats.generatedTokens < 1000, qPrintable(QString::number(stats.generatedTokens)));
+        // A generation queued before stop() never starts.
+        QSignalSpy later(&engine, &InferenceEngine::generationFinished);
+        engine.generate({{"user", "x"}}, greedy(1000));
+        engine.stop();
+        QVERIFY(later.wait(30000));
+        QCOMPARE(later.first().at(1).value<GenerationStats>().generatedTokens, 0);
+        // And the engine still answers afterwards.
+        QSignalSpy after(&engine, &InferenceEngine::generationFinished);
+        engine.generate({{"user", "x"}}, greedy(4));
+        QVERIFY(after.wait(30000));
+        QCOMPARE(after.first().at(1).value<GenerationStats>().stopReason, QString("max tokens"));
+    }
+
+    void errorsAreSignals() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        InferenceEngine engine;
+        QSignalSpy failed(&engine, &InferenceEngine::generationFailed);
+        engine.generate({{"user", "hi"}}, greedy(4));  // no model yet
+        QVERIFY(failed.wait(10000));
+        QVERIFY(!failed.first().at(1).toString().isEmpty());
+
+        QVERIFY(loadInto(engine, model, 64));
+        QSignalSpy tooLong(&engine, &InferenceEngine::generationFailed);
+        engine.generate({{"user", QString("word ").repeated(400)}}, greedy(8));
+        QVERIFY(tooLong.wait(10000));
+        QVERIFY2(tooLong.first().at(1).toString().contains("too long"), qPrintable(tooLong.first().at(1).toString()));
+
+        QTemporaryDir dir;
+        const QString bad = dir.filePath("broken.gguf");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("GGUF not really a model");
+        f.close();
+        QSignalSpy loadFailed(&engine, &InferenceEngine::modelLoadFailed);
+        engine.loadModel(bad, 64, 1);
+        QVERIFY(loadFailed.wait(10000));
+        QCOMPARE(loadFailed.first().at(0).toString(), bad);
+        QVERIFY(!loadFailed.first().at(1).toString().isEmpty());
+    }
+
+    void oldestTurnsLeftOut() {
+        KINGLET_REQUIRE_SHARED(path, "models/stories260K.gguf");
+        auto model = kinglet::Model::load(path.toStdString());
+        PromptFormatter f(*model);
+        QCOMPARE(f.style(), PromptFormatter::Style::Transcript);
+        std::vector<ChatTurn> turns{{"system", "You tell stories."}};
+        for (int i = 0; i < 10; ++i) {
+            turns.push_back({"user", "Tell me about the dog number " + std::to_string(i)});
+            turns.push_back({"assistant", "The dog was happy and played in the park all day."});
+        }
+        turns.push_back({"user", "And the cat?"});
+        const auto all = f.fit(turns, 100000);
+        QCOMPARE(all.droppedTurns, 0);
+        const auto some = f.fit(turns, 120);
+        QVERIFY(some.droppedTurns > 0);
+        QVERIFY(some.tokens.size() <= 120);
+        const std::string text = f.format(turns);
+        QVERIFY(text.rfind("You tell stories.", 0) == 0);  // the system prompt leads
+        QVERIFY(text.size() > 0 && text.substr(text.size() - 10) == "Assistant:");
+        QVERIFY_EXCEPTION_THROWN(f.fit({{"user", std::string(4000, 'x')}}, 50), kinglet::Error);
+    }
+
+    void chatTokensGiveChatFormat() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-qwen2-q8_0.gguf");
+        auto model = kinglet::Model::load(path.toStdString());
+        PromptFormatter f(*model);
+        QVERIFY(f.style() != PromptFormatter::Style::Transcript);
+        const std::string text = f.format({{"system", "S"}, {"user", "Hi"}});
+        QVERIFY2(text.find("<|im_start|>user\nHi<|im_end|>") != std::string::npos, text.c_str());
+        QVERIFY(text.find("<|im_start|>assistant") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAppWorker)
+#include "test_app_worker.moc"
