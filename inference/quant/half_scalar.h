@@ -1,7 +1,6 @@
 // Branch-light fp16 -> fp32 for the scalar kernels (util/half.h's version normalises
-// subnormals in a loop, which dominates the scalar F16 dot). Exact for every input,
-// NaN payloads included; never feeds a denormal float to the FPU, so it also holds
-// under flush-to-zero / denormals-are-zero modes.
+// subnormals in a loop). Exact for every input, NaN payloads included; never feeds a
+// denormal float to the FPU, so it also holds under flush-to-zero / denormals-are-zero.
 // Only for the baseline (scalar) files: SIMD files must not include inline helpers.
 #pragma once
 #include <cstdint>
@@ -9,6 +8,14 @@
 
 namespace kinglet::quant {
 
+#if defined(__aarch64__)
+// ARMv8 converts in hardware (signalling NaNs come back quiet, as from F16C on x86).
+inline float half_to_float(uint16_t h) {
+    __fp16 f;
+    std::memcpy(&f, &h, 2);
+    return static_cast<float>(f);
+}
+#else
 inline float half_to_float(uint16_t h) {
     uint32_t o = static_cast<uint32_t>(h & 0x7fff) << 13;  // exponent and mantissa in place
     const uint32_t exp = o & 0x0f800000u;
@@ -30,5 +37,6 @@ inline float half_to_float(uint16_t h) {
     std::memcpy(&f, &bits, 4);
     return f;
 }
+#endif
 
 }  // namespace kinglet::quant

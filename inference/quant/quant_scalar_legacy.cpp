@@ -373,14 +373,16 @@ float dot_f32_scalar(int64_t n, const void* w, const void* a) {
 float dot_f16_scalar(int64_t n, const void* w, const void* a) {
     const auto* x = static_cast<const uint16_t*>(w);
     const auto* y = static_cast<const uint16_t*>(a);
-    float acc[8] = {};
+    float a0 = 0, a1 = 0, a2 = 0, a3 = 0;  // named, so they stay in registers
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k) acc[k] += h2f(x[i + k]) * h2f(y[i + k]);
-    float s = 0;
-    for (; i < n; ++i) s += h2f(x[i]) * h2f(y[i]);
-    for (float v : acc) s += v;
-    return s;
+    for (; i + 4 <= n; i += 4) {
+        a0 += h2f(x[i]) * h2f(y[i]);
+        a1 += h2f(x[i + 1]) * h2f(y[i + 1]);
+        a2 += h2f(x[i + 2]) * h2f(y[i + 2]);
+        a3 += h2f(x[i + 3]) * h2f(y[i + 3]);
+    }
+    for (; i < n; ++i) a0 += h2f(x[i]) * h2f(y[i]);
+    return (a0 + a1) + (a2 + a3);
 }
 
 void fill_scalar_legacy(KernelTable& t) {

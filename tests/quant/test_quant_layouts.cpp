@@ -329,6 +329,10 @@ private slots:
         kinglet::dequantize_row(GgmlType::F16, all.data(), got.data(), 65536);
         for (uint32_t h = 0; h < 65536; ++h) {
             const float want = kinglet::fp16_to_fp32(uint16_t(h));
+            if (std::isnan(want)) {  // payload may be quieted by hardware converters
+                QVERIFY(std::isnan(got[h]) && std::signbit(got[h]) == std::signbit(want));
+                continue;
+            }
             uint32_t a, b;
             std::memcpy(&a, &got[h], 4);
             std::memcpy(&b, &want, 4);
