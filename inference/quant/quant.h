@@ -20,13 +20,18 @@ namespace kinglet {
 bool is_supported_weight_type(GgmlType type);
 
 // The format activations are converted to before vec_dot with weights of `type`.
+// Throws kinglet::Error for unsupported types. Q4_1/Q5_1 pair with Q8_0 here (ggml
+// uses Q8_1); their dot products take the block sums from the Q8_0 values instead.
 GgmlType vec_dot_type(GgmlType weight_type);
 
 // Row conversions; n must be a multiple of the type's block size.
 void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
-// Supported targets: F32, F16, BF16, Q8_0, Q8_K, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
-// Q6_K. Throws kinglet::Error otherwise (and for n not a multiple of the block size).
 // dequantize_row covers every weight type plus Q8_K.
+// quantize_row targets: F32, F16, BF16, Q8_0, Q8_K, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
+// Q6_K. Throws kinglet::Error otherwise (and for n not a multiple of the block size).
+// The weight quantizers write the same bytes as llama.cpp's reference quantizers (no
+// importance matrix); Q8_0 rounds exact .5 ties to even like llama.cpp's x86
+// activation path (its reference weight quantizer rounds them away from zero).
 void quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 bool can_quantize_to(GgmlType type);
 
