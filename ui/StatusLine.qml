@@ -23,6 +23,9 @@ Rectangle {
             elide: Text.ElideRight
             Layout.fillWidth: Model.state !== "loading"
             Accessible.name: text
+            ToolTip.visible: modelArea.containsMouse && Model.state === "ready"
+            ToolTip.text: Model.path + "\n" + qsTr("Prompt format: %1").arg(Model.promptFormat)
+            MouseArea { id: modelArea; anchors.fill: parent; hoverEnabled: true }
             text: {
                 if (Model.state === "ready") {
                     var s = Model.name + "  \u00b7  " + Model.backend + " (" + Model.device + ")"

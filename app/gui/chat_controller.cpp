@@ -5,6 +5,7 @@
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSignalBlocker>
 #include <QStandardPaths>
 
 #include "app_settings.h"
@@ -33,6 +34,8 @@ ChatController::ChatController(ChatStore& store, InferenceEngine& engine, ModelM
 }
 
 ChatController::~ChatController() {
+    // No signals from a half-destroyed controller: whoever listens may be going too.
+    const QSignalBlocker quiet(this);
     if (genId_) {
         engine_.stop();
         // Written as interrupted: the answer will not be finished after we quit.

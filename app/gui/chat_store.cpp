@@ -73,11 +73,15 @@ QString ChatStore::describe(OpenStatus status) {
         case OpenStatus::ReadOnly:
             return QObject::tr("The chats database is read-only: new messages will not be saved.");
         case OpenStatus::Locked:
-            return QObject::tr("The chats database is locked by another program (is Kinglet already running?).");
-        case OpenStatus::Corrupt: return QObject::tr("The chats database is damaged.");
+            return QObject::tr("The chats database is locked by another program (is Kinglet already running?). "
+                               "Try again once it is closed, or open it read-only.");
+        case OpenStatus::Corrupt:
+            return QObject::tr("The chats database is damaged. Nothing was deleted: move it aside (it is kept "
+                               "next to the new one) and start fresh.");
         case OpenStatus::TooNew:
             return QObject::tr("The chats database was written by a newer Kinglet; it is open read-only.");
-        case OpenStatus::Failed: return QObject::tr("The chats database could not be opened.");
+        case OpenStatus::Failed:
+            return QObject::tr("The chats database could not be opened; new chats are not saved until this is solved.");
     }
     return {};
 }

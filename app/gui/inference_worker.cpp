@@ -91,6 +91,7 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
     info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
                    (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
     info_.promptFormat = QString::fromStdString(formatter_->styleName());
+    if (!formatter_->note().empty()) info_.promptFormat += QStringLiteral(" (") + QString::fromStdString(formatter_->note()) + ')';
     info_.contextSize = session_->n_ctx();
     info_.parameters = static_cast<qint64>(model_->parameter_count());
     emit loadProgress(1.0);

@@ -31,6 +31,7 @@ void runSmokeTest(QQuickWindow* window, AppContext& ctx) {
                 const QString answer = msgs.isEmpty() ? QString() : msgs.last().content;
                 finish(0, QStringLiteral("model %1 answered %2 characters").arg(ctx.modelManager().name()).arg(answer.size()));
             });
+            if (ctx.chat().generating()) return;  // --prompt is already being answered
             if (!ctx.chat().send(QStringLiteral("Once upon a time"))) finish(1, QStringLiteral("could not send"));
         };
         if (model.ready()) {

@@ -298,6 +298,50 @@ private slots:
         QVERIFY(text.contains(f.messages()[1].content));
     }
 
+    void quittingMidAnswerSavesIt() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Fixture f;
+        QVERIFY(f.start(model, 2048, 1500));
+        QVERIFY(f.chat().send("Once upon a time"));
+        QTRY_VERIFY(!f.messages().last().content.isEmpty());
+        const QString id = f.chat().currentId();
+        f.ctx.reset();  // the app quits while the answer streams
+        ChatStore s;
+        QCOMPARE(s.open(f.dir.filePath("chats.sqlite")), ChatStore::OpenStatus::Ok);
+        const auto stored = s.messages(id);
+        QCOMPARE(stored.size(), 2);
+        QCOMPARE(stored[1].state, MessageState::Interrupted);
+        QVERIFY(!stored[1].content.isEmpty());
+    }
+
+    void promptFromTheCommandLine() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        QTemporaryDir dir;
+        AppOptions o;
+        o.dataDir = dir.path();
+        o.model = model;
+        o.prompt = "Hello from the command line";
+        AppContext ctx(o);
+        QSignalSpy done(&ctx.chat(), &ChatController::answerFinished);
+        QVERIFY(done.wait(60000));
+        QCOMPARE(ctx.chat().messageModel().rowCount(), 2);
+        QCOMPARE(ctx.chat().messageModel().at(0).content, QString("Hello from the command line"));
+        QCOMPARE(ctx.chat().currentTitle(), QString("Hello from the command line"));
+    }
+
+    void commandLine() {
+        AppOptions o;
+        QString error;
+        QVERIFY(parseCommandLine({"kinglet", "--data-dir", "/tmp/x", "--model", "m.gguf", "--prompt", "hi", "--smoke-test"},
+                                 &o, &error));
+        QCOMPARE(o.dataDir, QString("/tmp/x"));
+        QCOMPARE(o.model, QString("m.gguf"));
+        QCOMPARE(o.prompt, QString("hi"));
+        QVERIFY(o.smokeTest);
+        QVERIFY(!parseCommandLine({"kinglet", "--bogus"}, &o, &error));
+        QVERIFY(!error.isEmpty());
+    }
+
     void noModelMeansClearMessage() {
         Fixture f;
         QVERIFY(f.start(QString(), 1024, 48, false));

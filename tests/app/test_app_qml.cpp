@@ -182,6 +182,37 @@ private slots:
         QVERIFY(w.shot("main-window-dark.png"));
     }
 
+    void contextNoticeIsShown() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Window w;
+        {
+            AppSettings s(w.dir.filePath("settings.ini"));
+            s.setContextSize(160);
+        }
+        QVERIFY(w.start(true));
+        w.ctx->settings().setMaxTokens(24);
+        for (int i = 0; i < 8 && w.ctx->chat().notice().isEmpty(); ++i) {
+            QSignalSpy done(&w.ctx->chat(), &ChatController::answerFinished);
+            QVERIFY(w.ctx->chat().send(QString("Tell me story number %1 about a happy little dog").arg(i)));
+            QVERIFY(done.wait(60000));
+        }
+        QVERIFY(!w.ctx->chat().notice().isEmpty());
+        QVERIFY(anyItemShows(w.window->contentItem(), "no longer fit"));
+        QVERIFY(w.shot("context-notice.png"));
+    }
+
+    void storageProblemOffersAWayOut() {
+        Window w;
+        QFile db(w.dir.filePath("chats.sqlite"));
+        QVERIFY(db.open(QIODevice::WriteOnly));
+        db.write(QByteArray(4096, 'z'));
+        db.close();
+        QVERIFY(w.start(false));
+        QCOMPARE(w.ctx->chat().storageProblem(), QString("corrupt"));
+        QVERIFY(anyItemShows(w.window->contentItem(), "Move aside and start fresh"));
+        QVERIFY(w.shot("storage-corrupt.png"));
+    }
+
     void settingsDialog() {
         Window w;
         QVERIFY(w.start(false));
