@@ -35,11 +35,13 @@ ApplicationWindow {
     palette.toolTipBase: Theme.raised
     palette.toolTipText: Theme.text
 
-    // The model page shows instead of the chat when there is nothing to chat with, or
-    // when the user opens it from the model menu.
+    // The model page shows instead of the chat at start when there is no model to chat
+    // with, and whenever the user opens it from the model menu. Choosing a chat in the
+    // list goes back to it (old chats stay readable without a model).
     property bool modelPageRequested: false
     readonly property bool showModelPage: modelPageRequested
-        || (Model.state === "none" && ModelFiles.count === 0)
+    Component.onCompleted: modelPageRequested = Model.state !== "loading" && Model.state !== "ready"
+                                                && ModelFiles.count === 0
 
     function openSettings() { settingsDialog.open() }
 

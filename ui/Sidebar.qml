@@ -41,6 +41,7 @@ Rectangle {
 
         TextField {
             id: search
+            objectName: "searchField"
             Layout.fillWidth: true
             placeholderText: qsTr("Search chats (Ctrl+F)")
             Accessible.name: qsTr("Search chats")

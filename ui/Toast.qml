@@ -40,12 +40,25 @@ Rectangle {
             Layout.maximumWidth: 640
         }
         Button {
+            id: actionButton
             visible: toast.actionText.length > 0
             text: toast.actionText
             flat: true
             font.bold: true
             Accessible.name: toast.actionText
             onClicked: { toast.action(); toast.text = "" }
+            // The toast is dark on light and light on dark: the accent of the other theme reads on it.
+            contentItem: Text {
+                text: actionButton.text
+                font: actionButton.font
+                color: Theme.dark ? "#1d4ed8" : "#8ab4f8"
+                horizontalAlignment: Text.AlignHCenter
+                verticalAlignment: Text.AlignVCenter
+            }
+            background: Rectangle {
+                radius: 6
+                color: actionButton.hovered ? (Theme.dark ? "#d6d7dc" : "#3a3d44") : "transparent"
+            }
         }
     }
 }

@@ -213,6 +213,29 @@ private slots:
         QVERIFY(w.shot("storage-corrupt.png"));
     }
 
+    void searchDeleteAndUndo() {
+        Window w;
+        QVERIFY(seedMarkdownChat(w.dir.path()));
+        QVERIFY(w.start(false));
+        QCOMPARE(w.ctx->chat().conversationModel().rowCount(), 2);
+        // Ctrl+F goes to the search field; typing filters by message text too.
+        QTest::keyClick(w.window, Qt::Key_F, Qt::ControlModifier);
+        QQuickItem* search = w.item("searchField");
+        QVERIFY(search);
+        QTRY_VERIFY(search->hasActiveFocus());
+        typeText(w.window, "pack?");
+        QTRY_COMPARE(w.ctx->chat().conversationModel().rowCount(), 1);
+        QTest::keyClick(w.window, Qt::Key_Escape);
+        QTRY_COMPARE(w.ctx->chat().conversationModel().rowCount(), 2);
+        // Delete offers Undo.
+        w.ctx->chat().deleteConversation("md");
+        QCOMPARE(w.ctx->chat().conversationModel().rowCount(), 1);
+        QTRY_VERIFY(anyItemShows(w.window->contentItem(), "Undo"));
+        QVERIFY(w.shot("delete-undo.png"));
+        w.ctx->chat().undoDelete();
+        QCOMPARE(w.ctx->chat().conversationModel().rowCount(), 2);
+    }
+
     void settingsDialog() {
         Window w;
         QVERIFY(w.start(false));
