@@ -19,6 +19,7 @@ int cmd_generate(const ArgList& argv) {
     double load_ms = 0;
     auto model = load_model(args, &load_ms);
     Session session(*model, session_options(args));
+    if (!session.backend_note().empty()) std::fprintf(stderr, "note: %s\n", session.backend_note().c_str());
     GenerateRequest req;
     req.prompt = model->tokenizer().encode(*text, true, args.flag("--special"));
     req.max_tokens = n_predict;
@@ -36,6 +37,7 @@ int cmd_generate(const ArgList& argv) {
             {"tokens", result.tokens},
             {"prompt_tokens", result.prompt_tokens},
             {"stop", stop_reason_name(result.reason)},
+            {"backend", session.backend_name()},
             {"timings",
              {{"load_ms", load_ms},
               {"prompt_ms", result.prompt_ms},
@@ -47,8 +49,8 @@ int cmd_generate(const ArgList& argv) {
     } else {
         std::printf("\n");
         std::fflush(stdout);
-        std::fprintf(stderr, "load %.0f ms | prompt %d tokens, %.1f tok/s | generated %zu tokens, %.1f tok/s | stop: %s\n",
-                     load_ms, result.prompt_tokens, result.prompt_tps(), result.tokens.size(), result.gen_tps(),
+        std::fprintf(stderr, "%s | load %.0f ms | prompt %d tokens, %.1f tok/s | generated %zu tokens, %.1f tok/s | stop: %s\n",
+                     session.backend_name().c_str(), load_ms, result.prompt_tokens, result.prompt_tps(), result.tokens.size(), result.gen_tps(),
                      stop_reason_name(result.reason).c_str());
     }
     return 0;

@@ -7,7 +7,7 @@
 namespace kinglet::cli {
 
 const std::set<std::string> kModelOptions = {"-m", "--model"};
-const std::set<std::string> kSessionOptions = {"--ctx", "-c", "--threads", "-t"};
+const std::set<std::string> kSessionOptions = {"--ctx", "-c", "--threads", "-t", "--backend", "--device"};
 const std::set<std::string> kSamplingOptions = {"--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty",
                                                 "--repeat-last-n", "--seed"};
 
@@ -47,6 +47,11 @@ SessionOptions session_options(const Args& args) {
     SessionOptions o;
     o.n_ctx = args.get("-c") ? args.get_int("-c", 0, 1, 1 << 24) : args.get_int("--ctx", 0, 1, 1 << 24);
     o.n_threads = args.get("-t") ? args.get_int("-t", 0, 1, 256) : args.get_int("--threads", 0, 1, 256);
+    o.backend = args.get_or("--backend", "auto");
+    if (o.backend != "auto" && o.backend != "cpu" && o.backend != "vulkan")
+        throw UsageError("--backend must be auto, cpu or vulkan");
+    o.device = args.get_or("--device", "");
+    if (!o.device.empty() && !args.get("--backend")) o.backend = "vulkan";
     return o;
 }
 

@@ -17,7 +17,7 @@ using ArgList = std::vector<std::string>;
 
 // Options understood by every command that loads a model.
 extern const std::set<std::string> kModelOptions;     // -m
-extern const std::set<std::string> kSessionOptions;   // --ctx, --threads
+extern const std::set<std::string> kSessionOptions;   // --ctx, --threads, --backend, --device
 extern const std::set<std::string> kSamplingOptions;  // --temp, --top-k, ...
 std::set<std::string> merge(std::initializer_list<std::set<std::string>> sets);
 
@@ -35,5 +35,6 @@ int cmd_logits(const ArgList& argv);
 int cmd_bench(const ArgList& argv);
 int cmd_quantize(const ArgList& argv);
 int cmd_synth(const ArgList& argv);
+int cmd_devices(const ArgList& argv);
 
 }  // namespace kinglet::cli

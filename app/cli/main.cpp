@@ -28,7 +28,9 @@ const char* kUsage =
     "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
     "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
     "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
+    "  devices   [--json]                            Vulkan devices Kinglet can use\n"
     "\n"
+    "Commands that run a model also take --backend auto|cpu|vulkan and --device INDEX|NAME.\n"
     "Without -m, the demo model installed with Kinglet is used.\n";
 
 }  // namespace
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
         if (command == "bench") return cmd_bench(rest);
         if (command == "quantize") return cmd_quantize(rest);
         if (command == "synth") return cmd_synth(rest);
+        if (command == "devices") return cmd_devices(rest);
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);

@@ -5,13 +5,15 @@
 #include <algorithm>
 
 #include "model/model.h"
-#include "prompt_formatter.h"
+#include "chat/prompt_formatter.h"
 #include "runtime/generator.h"
 #include "runtime/session.h"
-#include "stop_filter.h"
+#include "chat/stop_filter.h"
 #include "util/error.h"
 
 namespace kinglet::app {
+using chat::ChatTurn;
+using chat::StopFilter;
 namespace {
 
 // Streaming text reaches the GUI at most this often: one queued signal per token would

@@ -16,10 +16,13 @@ namespace kinglet {
 class Model;
 class Session;
 }
+namespace kinglet::chat {
+class PromptFormatter;
+}
 
 namespace kinglet::app {
 
-class PromptFormatter;
+using chat::PromptFormatter;
 
 struct ModelInfo {
     QString path;

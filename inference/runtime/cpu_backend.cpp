@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "quant/cpu_features.h"
+#include "quant/gemm.h"
 #include "quant/quant.h"
 #include "util/half.h"
 
@@ -31,6 +32,8 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     size(Act::Up, T * h.n_ff);
     size(Act::Logits, T * size_t(h.n_vocab));
     scores_.assign(size_t(pool_.size()) * shape.n_ctx, 0.0f);
+    att_acc_.assign(size_t(pool_.size()) * std::max(h.head_dim, h.head_dim_v), 0.0f);
+    queued_.clear();
 }
 
 const std::vector<float>& CpuBackend::floats_of(const TensorInfo& t) {
@@ -40,6 +43,7 @@ const std::vector<float>& CpuBackend::floats_of(const TensorInfo& t) {
 }
 
 void CpuBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
+    flush();
     const TensorInfo& emb = *model_->weights().token_embd;
     const int E = int(emb.ne[0]);
     const size_t rb = row_bytes(emb.type, E);
@@ -52,6 +56,7 @@ void CpuBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
 }
 
 void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) {
+    flush();
     const float* weight = floats_of(w).data();
     float* o = buf(out);
     const float* x = buf(in) + size_t(in_row0) * row_len;
@@ -59,21 +64,37 @@ void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int r
 }
 
 void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
-    matmul_(pool_, w, buf(in), n_tokens, buf(out), row0, n_out);
+    if (!queued_.empty() &&
+        (in != queued_in_ || n_tokens != queued_tokens_ || queued_.size() >= 3 || queued_[0].w->ne[0] != w.ne[0]))
+        flush();
+    for (const MatMulJob& j : queued_)
+        if (j.y == buf(in) || j.y == buf(out)) flush();  // never reached by the graph; kept safe
+    queued_in_ = in;
+    queued_tokens_ = n_tokens;
+    queued_.push_back(MatMulJob{&w, row0, n_out, buf(out)});
+}
+
+void CpuBackend::flush() {
+    if (queued_.empty()) return;
+    matmul_.run(pool_, buf(queued_in_), queued_tokens_, queued_.data(), int(queued_.size()));
+    queued_.clear();
 }
 
 void CpuBackend::add_bias(Act x, const TensorInfo& bias, int n_tokens) {
+    flush();
     const auto& b = floats_of(bias);
     float* v = buf(x);
     for (int t = 0; t < n_tokens; ++t) kinglet::add(v + t * b.size(), b.data(), int(b.size()));
 }
 
 void CpuBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
+    flush();
     float* v = buf(x);
     for (int t = 0; t < n_tokens; ++t) kinglet::rope(v + size_t(t) * n_heads * head_dim, n_heads, head_dim, pos0 + t, table);
 }
 
 void CpuBackend::store_kv(int layer, int n_tokens, int pos0) {
+    flush();
     const int KV = model_->hparams().kv_dim();
     const float* k = buf(Act::K);
     const float* v = buf(Act::V);
@@ -87,54 +108,62 @@ void CpuBackend::store_kv(int layer, int n_tokens, int pos0) {
     }
 }
 
-// One (token, head) pair per work item: scores over the visible cache rows, softmax,
-// then the weighted sum of values.
+// One (token, head) pair per work item, dealt round-robin (later tokens see more of the
+// cache, so interleaving balances a causal prompt): scores over the visible cache rows,
+// softmax, then the weighted sum of values. F16 cache rows are read with F16C where the
+// CPU has it; scratch is per thread and allocated once at init().
 void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
+    flush();
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, Q = h.q_dim();
     const int group = h.n_head / h.n_head_kv;
     const int n_ctx = cache_->n_ctx();
     const float* qbuf = buf(Act::Q);
     float* att = buf(Act::Att);
-    pool_.run([&](int thread, int n_threads) {
+    const DotF32F16Fn dot = dot_f32_f16_fn();
+    const AxpyF16Fn axpy = axpy_f16_fn();
+    const size_t acc_stride = att_acc_.size() / size_t(pool_.size());
+    auto body = [&](int thread, int n_threads) {
         float* scores = &scores_[size_t(thread) * n_ctx];
-        std::vector<float> acc(D), q(D);
+        float* acc = &att_acc_[size_t(thread) * acc_stride];
         for (int item = thread; item < n_tokens * h.n_head; item += n_threads) {
             const int t = item / h.n_head, head = item % h.n_head;
             const int pos = pos0 + t;
             const int kv_head = head / group;
             const int start = window > 0 ? std::max(0, pos - window + 1) : 0;
-            std::copy_n(qbuf + size_t(t) * Q + head * D, D, q.data());
-            for (int j = start; j <= pos; ++j) {
-                const uint16_t* k = cache_->k(layer, j) + kv_head * D;
-                float s = 0.0f;
-                for (int i = 0; i < D; ++i) s += q[i] * fp16_to_fp32(k[i]);
-                scores[j - start] = s * scale;
-            }
+            const float* q = qbuf + size_t(t) * Q + head * D;
+            for (int j = start; j <= pos; ++j) scores[j - start] = dot(D, q, cache_->k(layer, j) + kv_head * D) * scale;
             kinglet::softmax(scores, pos - start + 1);
-            std::fill(acc.begin(), acc.end(), 0.0f);
-            for (int j = start; j <= pos; ++j) {
-                const uint16_t* v = cache_->v(layer, j) + kv_head * D;
-                const float p = scores[j - start];
-                for (int i = 0; i < D; ++i) acc[i] += p * fp16_to_fp32(v[i]);
-            }
-            std::copy(acc.begin(), acc.end(), att + size_t(t) * h.n_head * D + head * D);
+            std::fill(acc, acc + D, 0.0f);
+            for (int j = start; j <= pos; ++j) axpy(D, scores[j - start], cache_->v(layer, j) + kv_head * D, acc);
+            std::copy(acc, acc + D, att + size_t(t) * h.n_head * D + head * D);
         }
-    });
+    };
+    // A short decode step over a small cache is cheaper on one thread than a wake-up.
+    if (size_t(n_tokens) * h.n_head * (pos0 + n_tokens) * D < 32768) body(0, 1);
+    else pool_.run(body);
 }
 
-void CpuBackend::add(Act x, Act y, size_t n) { kinglet::add(buf(x), buf(y), int(n)); }
+void CpuBackend::add(Act x, Act y, size_t n) {
+    flush();
+    kinglet::add(buf(x), buf(y), int(n));
+}
 
 void CpuBackend::glu(FfnActivation act, size_t n) {
+    flush();
     if (act == FfnActivation::Gelu) gelu_mul(buf(Act::Gate), buf(Act::Up), int(n));
     else silu_mul(buf(Act::Gate), buf(Act::Up), int(n));
 }
 
 void CpuBackend::softcap(Act x, size_t n, float cap) {
+    flush();
     float* v = buf(x);
     for (size_t i = 0; i < n; ++i) v[i] = cap * std::tanh(v[i] / cap);
 }
 
-void CpuBackend::read_logits(float* dst, size_t n) { std::copy_n(buf(Act::Logits), n, dst); }
+void CpuBackend::read_logits(float* dst, size_t n) {
+    flush();
+    std::copy_n(buf(Act::Logits), n, dst);
+}
 
 }  // namespace kinglet

@@ -33,6 +33,7 @@ public:
     void read_logits(float* dst, size_t n) override;
 
 private:
+    void flush();  // runs the queued matmuls
     float* buf(Act a) { return bufs_[static_cast<int>(a)].data(); }
     const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
 
@@ -42,6 +43,11 @@ private:
     std::unique_ptr<KvCache> cache_;
     std::vector<float> bufs_[10];
     std::vector<float> scores_;  // per thread: one row of attention scores
+    std::vector<float> att_acc_;  // per thread: one head of attention output
+    // Matmuls of the same input are queued and run as one parallel region (Q|K|V, gate|up).
+    std::vector<MatMulJob> queued_;
+    Act queued_in_ = Act::X;
+    int queued_tokens_ = 0;
     std::map<const TensorInfo*, std::vector<float>> small_tensors_;
 };
 

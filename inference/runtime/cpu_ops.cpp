@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "quant/gemm.h"
 #include "quant/quant.h"
+#include "util/error.h"
 
 namespace kinglet {
 
@@ -23,22 +25,91 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, float eps) 
 
 void MatMul::operator()(ThreadPool& pool, const TensorInfo& w, const float* x, int n_tokens, float* y, int64_t row0,
                         int64_t n_out) {
-    const int64_t n_in = w.ne[0];
-    if (n_out < 0) n_out = w.ne[1] - row0;
-    const GgmlType act_type = vec_dot_type(w.type);
-    const size_t act_row = row_bytes(act_type, n_in);
-    xq_.resize(act_row * n_tokens);
-    pool.parallel_for(n_tokens, [&](int64_t b, int64_t e) {
-        for (int64_t t = b; t < e; ++t) quantize_row(act_type, x + t * n_in, xq_.data() + t * act_row, n_in);
-    });
-    const size_t w_row = row_bytes(w.type, n_in);
-    const uint8_t* xq = xq_.data();
-    pool.parallel_for(n_out, [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-            const uint8_t* wr = w.data + (row0 + r) * w_row;
-            for (int t = 0; t < n_tokens; ++t) y[t * n_out + r] = vec_dot(w.type, n_in, wr, xq + t * act_row);
+    MatMulJob job{&w, row0, n_out < 0 ? w.ne[1] - row0 : n_out, y};
+    run(pool, x, n_tokens, &job, 1);
+}
+
+void MatMul::run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob* jobs, int n_jobs) {
+    if (n_jobs <= 0 || n_tokens <= 0) return;
+    if (n_jobs > 16) throw Error("too many products in one matmul group");
+    const int64_t n_in = jobs[0].w->ne[0];
+
+    // Activations: one conversion per distinct dot-product format.
+    GgmlType act_types[3];
+    int n_act = 0;
+    int job_act[16];
+    for (int j = 0; j < n_jobs; ++j) {
+        const GgmlType at = vec_dot_type(jobs[j].w->type);
+        int k = 0;
+        while (k < n_act && act_types[k] != at) ++k;
+        if (k == n_act) {
+            if (n_act == 3) throw Error("too many activation formats in one matmul group");
+            act_types[n_act++] = at;
         }
-    });
+        job_act[j] = k;
+    }
+    const uint8_t* xq[3] = {};
+    size_t act_row[3] = {};
+    for (int k = 0; k < n_act; ++k) {
+        act_row[k] = row_bytes(act_types[k], n_in);
+        if (act_types[k] == GgmlType::F32) {  // the float rows themselves
+            xq[k] = reinterpret_cast<const uint8_t*>(x);
+            continue;
+        }
+        xq_[k].resize(act_row[k] * n_tokens);
+        const QuantizeRowFn q = quantize_row_fn(act_types[k]);
+        uint8_t* dst = xq_[k].data();
+        const size_t ar = act_row[k];
+        auto conv = [&](int64_t b, int64_t e) {
+            for (int64_t t = b; t < e; ++t) q(x + t * n_in, dst + t * ar, n_in);
+        };
+        if (n_tokens >= 8) pool.parallel_for(n_tokens, conv);
+        else conv(0, n_tokens);
+        xq[k] = dst;
+    }
+
+    // Row chunks of every job, handed out on demand.
+    const bool batch = n_tokens >= 2;
+    int64_t total_rows = 0;
+    for (int j = 0; j < n_jobs; ++j) total_rows += jobs[j].n_out;
+    const int64_t work = total_rows * n_in * n_tokens;
+    const int nt = pool.size();
+    // Small products are not worth a wake-up.
+    const bool single = nt == 1 || work < (int64_t(1) << 17);
+    int64_t grain = batch ? 16 : std::max<int64_t>(16, total_rows / (int64_t(nt) * 8));
+    grain = (grain + 15) / 16 * 16;
+    chunks_.clear();
+    for (int j = 0; j < n_jobs; ++j)
+        for (int64_t r = 0; r < jobs[j].n_out; r += grain) chunks_.push_back({j, r, std::min(jobs[j].n_out, r + grain)});
+
+    VecDotFn dots[16];
+    GemmFn gemms[16];
+    for (int j = 0; j < n_jobs; ++j) {
+        dots[j] = vec_dot_fn(jobs[j].w->type);
+        gemms[j] = batch ? gemm_fn(jobs[j].w->type) : nullptr;
+    }
+    auto do_chunks = [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c) {
+            const Chunk& ch = chunks_[size_t(c)];
+            const MatMulJob& job = jobs[ch.job];
+            const TensorInfo& w = *job.w;
+            const size_t w_row = row_bytes(w.type, n_in);
+            const uint8_t* wr = w.data + (job.row0 + ch.begin) * w_row;
+            const int k = job_act[ch.job];
+            const size_t ar = act_row[k];
+            float* y = job.y + ch.begin;
+            if (gemms[ch.job]) {
+                gemms[ch.job](n_in, wr, w_row, ch.end - ch.begin, xq[k], ar, n_tokens, y, size_t(job.n_out));
+                continue;
+            }
+            const VecDotFn dot = dots[ch.job];
+            for (int64_t r = 0; r < ch.end - ch.begin; ++r)
+                for (int t = 0; t < n_tokens; ++t)
+                    y[size_t(t) * job.n_out + r] = dot(n_in, wr + r * w_row, xq[k] + t * ar);
+        }
+    };
+    if (single) do_chunks(0, int64_t(chunks_.size()));
+    else pool.parallel_chunks(int64_t(chunks_.size()), 1, do_chunks);
 }
 
 RopeTable make_rope_table(int rope_dim, float freq_base, float freq_scale, const float* freq_factors, bool neox,

@@ -17,13 +17,32 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, float eps);
 
 // y[t][r] = W[row0 + r] · x[t] for r in [0, n_out): x is n_tokens x W.ne[0], y is n_tokens x n_out.
 // Activations are first converted to vec_dot_type(W.type), as llama.cpp does.
+//
+// Several products of the same input (Q, K and V; gate and up) can run as one parallel
+// region: run() quantizes x once per activation format and hands out row chunks of all of
+// them on demand, so threads finish together with one wake-up and one barrier. Prompt
+// batches use the tiled kernels of quant/gemm.h where the weight type has one.
+struct MatMulJob {
+    const TensorInfo* w = nullptr;
+    int64_t row0 = 0;
+    int64_t n_out = 0;
+    float* y = nullptr;  // n_tokens rows of n_out values
+};
+
 class MatMul {
 public:
     void operator()(ThreadPool& pool, const TensorInfo& w, const float* x, int n_tokens, float* y,
                     int64_t row0 = 0, int64_t n_out = -1);
+    // All jobs share x (n_tokens rows of jobs[i].w->ne[0] values, the same for every job).
+    void run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob* jobs, int n_jobs);
 
 private:
-    std::vector<uint8_t> xq_;  // activations in the weight's dot-product format
+    struct Chunk {
+        int job;
+        int64_t begin, end;
+    };
+    std::vector<uint8_t> xq_[3];  // activations in up to three dot-product formats
+    std::vector<Chunk> chunks_;
 };
 
 // Rotary position embedding over the first rope_dim values of each head.

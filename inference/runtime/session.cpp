@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "runtime/cpu_backend.h"
+#include "runtime/backend_select.h"
 #include "util/error.h"
 
 namespace kinglet {
@@ -17,16 +17,19 @@ int choose_context(const Model& model, int requested) {
 
 }  // namespace
 
-Session::Session(const Model& model, const SessionOptions& options)
-    : model_(model),
-      transformer_(model, choose_context(model, options.n_ctx), std::make_unique<CpuBackend>(options.n_threads)) {}
+Session::Session(const Model& model, const SessionOptions& options) : model_(model) {
+    BackendChoice choice = create_transformer(model, choose_context(model, options.n_ctx),
+                                              BackendRequest{options.backend, options.device, options.n_threads});
+    transformer_ = std::move(choice.transformer);
+    backend_note_ = std::move(choice.note);
+}
 
 const std::vector<float>& Session::eval(const std::vector<TokenId>& tokens) {
     if (tokens.empty()) throw Error("nothing to evaluate");
     if (n_past() + tokens.size() > size_t(n_ctx()))
         throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
-    transformer_.forward(tokens.data(), int(tokens.size()), n_past(), logits_, false);
+    transformer_->forward(tokens.data(), int(tokens.size()), n_past(), logits_, false);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     return logits_;
 }
@@ -37,7 +40,7 @@ std::vector<float> Session::eval_all(const std::vector<TokenId>& tokens) {
         throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
     std::vector<float> all;
-    transformer_.forward(tokens.data(), int(tokens.size()), n_past(), all, true);
+    transformer_->forward(tokens.data(), int(tokens.size()), n_past(), all, true);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     logits_.assign(all.end() - model_.hparams().n_vocab, all.end());
     return all;

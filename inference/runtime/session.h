@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "model/model.h"
+#include <string>
+
 #include "runtime/transformer.h"
 
 namespace kinglet {
@@ -12,6 +14,8 @@ namespace kinglet {
 struct SessionOptions {
     int n_ctx = 0;      // 0: the model's training context, capped at kDefaultMaxContext
     int n_threads = 0;  // 0: all cores
+    std::string backend = "auto";  // "auto", "cpu" or "vulkan" (see backend_select.h)
+    std::string device;            // Vulkan device index or name substring
     static constexpr int kDefaultMaxContext = 4096;
 };
 
@@ -20,12 +24,14 @@ public:
     Session(const Model& model, const SessionOptions& options = {});
 
     const Model& model() const { return model_; }
-    int n_ctx() const { return transformer_.n_ctx(); }
-    int n_threads() const { return transformer_.backend().n_threads(); }
-    std::string backend_name() const { return transformer_.backend().name(); }
+    int n_ctx() const { return transformer_->n_ctx(); }
+    int n_threads() const { return transformer_->backend().n_threads(); }
+    std::string backend_name() const { return transformer_->backend().name(); }
+    // Why a GPU is not used (empty when it is, or when the CPU was asked for).
+    const std::string& backend_note() const { return backend_note_; }
     int n_past() const { return static_cast<int>(tokens_.size()); }
     const std::vector<TokenId>& tokens() const { return tokens_; }
-    size_t kv_bytes() const { return transformer_.backend().kv_bytes(); }
+    size_t kv_bytes() const { return transformer_->backend().kv_bytes(); }
 
     // Appends tokens to the context and returns the logits after the last one.
     // Throws kinglet::Error when they do not fit.
@@ -41,7 +47,8 @@ public:
 
 private:
     const Model& model_;
-    Transformer transformer_;
+    std::unique_ptr<Transformer> transformer_;
+    std::string backend_note_;
     std::vector<TokenId> tokens_;
     std::vector<float> logits_;
 };

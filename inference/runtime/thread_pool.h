@@ -1,6 +1,11 @@
-// A fixed set of worker threads for data-parallel loops. Idle workers sleep on a
-// condition variable (a chat app is idle most of the time: no spinning).
+// A fixed set of worker threads for data-parallel loops.
+//
+// Waking is cheap: after a job, workers spin on an atomic generation counter for a
+// short while (kSpinMicros) so the next job of the same forward pass starts without a
+// system call; after that they block on a condition variable, so an idle app uses no
+// CPU. The caller takes part in every job as thread 0.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -25,7 +30,13 @@ public:
     // Splits [0, n) into contiguous chunks, one per thread: fn(begin, end).
     void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
+    // Splits [0, n) into pieces of `grain` (the last may be shorter) handed out on demand,
+    // so threads that run faster (or are not preempted) take more: fn(begin, end).
+    // Runs on the calling thread alone when n <= grain.
+    void parallel_chunks(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
     static int default_threads();
+    static constexpr int kSpinMicros = 80;  // spin this long after a job before blocking
 
 private:
     void worker(int index);
@@ -33,11 +44,13 @@ private:
     int n_threads_;
     std::vector<std::thread> workers_;
     std::mutex mutex_;
-    std::condition_variable wake_, done_;
+    std::condition_variable wake_;
     const std::function<void(int, int)>* job_ = nullptr;
-    uint64_t generation_ = 0;
-    int pending_ = 0;
-    bool stop_ = false;
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int> pending_{0};
+    std::atomic<int> sleepers_{0};
+    std::atomic<bool> stop_{false};
+    std::atomic<int64_t> next_chunk_{0};
 };
 
 }  // namespace kinglet

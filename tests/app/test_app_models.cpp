@@ -8,9 +8,10 @@
 #include "conversation_list_model.h"
 #include "markdown_blocks.h"
 #include "message_list_model.h"
-#include "stop_filter.h"
+#include "chat/stop_filter.h"
 
 using namespace kinglet::app;
+using namespace kinglet::chat;
 
 namespace {
 

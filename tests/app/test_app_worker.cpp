@@ -9,11 +9,12 @@
 
 #include "inference_worker.h"
 #include "model/model.h"
-#include "prompt_formatter.h"
+#include "chat/prompt_formatter.h"
 #include "shared_data.h"
 #include "util/error.h"
 
 using namespace kinglet::app;
+using namespace kinglet::chat;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kinglet::app {
+namespace kinglet::chat {
 
 class StopFilter {
 public:
@@ -23,4 +23,4 @@ private:
     bool stopped_ = false;
 };
 
-}  // namespace kinglet::app
+}  // namespace kinglet::chat

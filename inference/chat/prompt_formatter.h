@@ -12,7 +12,7 @@
 #include "chat/chat_template.h"
 #include "model/model.h"
 
-namespace kinglet::app {
+namespace kinglet::chat {
 
 struct ChatTurn {
     std::string role;  // "system" | "user" | "assistant"
@@ -60,4 +60,4 @@ private:
     std::vector<std::string> stops_;
 };
 
-}  // namespace kinglet::app
+}  // namespace kinglet::chat

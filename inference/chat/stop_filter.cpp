@@ -1,8 +1,8 @@
-#include "stop_filter.h"
+#include "chat/stop_filter.h"
 
 #include <algorithm>
 
-namespace kinglet::app {
+namespace kinglet::chat {
 
 std::string StopFilter::push(std::string_view piece) {
     if (stopped_) return {};
@@ -37,4 +37,4 @@ std::string StopFilter::flush() {
     return out;
 }
 
-}  // namespace kinglet::app
+}  // namespace kinglet::chat

@@ -1,10 +1,10 @@
-#include "prompt_formatter.h"
+#include "chat/prompt_formatter.h"
 
 #include <algorithm>
 
 #include "util/error.h"
 
-namespace kinglet::app {
+namespace kinglet::chat {
 namespace {
 
 std::vector<std::string> specialTokens(const Tokenizer& tok) {
@@ -119,4 +119,4 @@ PromptFormatter::Fitted PromptFormatter::fit(const std::vector<ChatTurn>& turns,
     }
 }
 
-}  // namespace kinglet::app
+}  // namespace kinglet::chat
