@@ -1,0 +1,40 @@
+// Tiled matrix x matrix kernels for prompt batches, and the F16 helpers attention uses.
+//
+// A gemm kernel computes y[t * ldy + r] = W_r . A_t for r < nr, t < nt: W rows are
+// w_stride bytes apart, activation rows (already in vec_dot_type(W)) a_stride bytes apart.
+// Each weight block is decoded once per tile and used for several tokens, instead of once
+// per (row, token) as a vec_dot loop does. Results equal vec_dot's up to float rounding.
+// Chosen at run time like the rest of quant/ (see cpu_features.h).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "gguf/ggml_type.h"
+
+namespace kinglet {
+
+using GemmFn = void (*)(int64_t n, const void* w, size_t w_stride, int64_t nr, const void* a, size_t a_stride,
+                        int64_t nt, float* y, size_t ldy);
+// nullptr when there is no tiled kernel for this type at the active SIMD level (the caller
+// then loops over vec_dot).
+GemmFn gemm_fn(GgmlType weight_type);
+
+// sum_i x[i] * h[i] with h in IEEE half precision.
+using DotF32F16Fn = float (*)(int64_t n, const float* x, const uint16_t* h);
+// y[i] += a * h[i]
+using AxpyF16Fn = void (*)(int64_t n, float a, const uint16_t* h, float* y);
+DotF32F16Fn dot_f32_f16_fn();
+AxpyF16Fn axpy_f16_fn();
+
+namespace quant {
+struct GemmTable {
+    GemmFn gemm[40] = {};
+    DotF32F16Fn dot_f32_f16 = nullptr;
+    AxpyF16Fn axpy_f16 = nullptr;
+};
+void fill_gemm_scalar(GemmTable& t);
+void fill_gemm_avx2(GemmTable& t);
+void fill_gemm_avx512(GemmTable& t, bool vnni);
+}  // namespace quant
+
+}  // namespace kinglet

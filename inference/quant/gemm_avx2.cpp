@@ -1,0 +1,27 @@
+// AVX2 + FMA + F16C tiled kernels (see gemm.h, gemm_kernels.inc). Installed only after the
+// run-time check; no shared inline code (everything below has internal linkage).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "quant/gemm.h"
+#include "quant/quant_internal.h"
+
+namespace kinglet::quant {
+namespace {
+#define GEMM_RM 2
+#define GEMM_RN 4
+#include "quant/gemm_kernels.inc"
+}  // namespace
+
+void fill_gemm_avx2(GemmTable& t) {
+    t.gemm[kQ8_0] = gemm_q8<LoadQ8_0>;
+    t.gemm[kQ4_0] = gemm_q8<LoadQ4_0>;
+    t.gemm[kQ5_0] = gemm_q8<LoadQ5_0>;
+    t.dot_f32_f16 = dot_f32_f16;
+    t.axpy_f16 = axpy_f16;
+}
+
+}  // namespace kinglet::quant

@@ -1,0 +1,33 @@
+// AVX-512 level tiled kernels: 256-bit vectors (faster than zmm on Zen 4 for these, see
+// vec_dot_avx512.cpp) with the 32 registers AVX-512VL gives, and vpdpbusd when the CPU has
+// VNNI. Installed only after the run-time check; everything below has internal linkage.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "quant/gemm.h"
+#include "quant/quant_internal.h"
+
+namespace kinglet::quant {
+namespace vnni {
+namespace {
+#define GEMM_RM 4
+#define GEMM_RN 4
+#define GEMM_VNNI 1
+#include "quant/gemm_kernels.inc"
+#undef GEMM_VNNI
+}  // namespace
+}  // namespace vnni
+
+void fill_gemm_avx512(GemmTable& t, bool has_vnni) {
+    if (!has_vnni) return;  // the AVX2 kernels stay
+    t.gemm[kQ8_0] = vnni::gemm_q8<vnni::LoadQ8_0>;
+    t.gemm[kQ4_0] = vnni::gemm_q8<vnni::LoadQ4_0>;
+    t.gemm[kQ5_0] = vnni::gemm_q8<vnni::LoadQ5_0>;
+}
+
+}  // namespace kinglet::quant
