@@ -156,10 +156,10 @@ Dialog {
                 RowLayout {
                     FieldLabel { text: qsTr("Backend") }
                     ComboBox {
-                        Layout.preferredWidth: 200
+                        Layout.preferredWidth: 280
                         textRole: "text"
                         valueRole: "value"
-                        model: [{ text: qsTr("Automatic"), value: "auto" }, { text: qsTr("CPU"), value: "cpu" }]
+                        model: Settings.backendChoices
                         Accessible.name: qsTr("Backend")
                         Component.onCompleted: currentIndex = Math.max(0, indexOfValue(Settings.backend))
                         onActivated: Settings.backend = currentValue
@@ -177,7 +177,7 @@ Dialog {
                 RowLayout {
                     FieldLabel { text: qsTr("Theme") }
                     ComboBox {
-                        Layout.preferredWidth: 200
+                        Layout.preferredWidth: 280
                         textRole: "text"
                         valueRole: "value"
                         model: [{ text: qsTr("Same as the system"), value: "system" },

@@ -29,7 +29,7 @@ Rectangle {
             text: {
                 if (Model.state === "ready") {
                     var s = Model.name + "  \u00b7  " + Model.backend + " (" + Model.device + ")"
-                    if (Model.fallbackReason.length > 0) s += "  \u00b7  " + qsTr("CPU because %1").arg(Model.fallbackReason)
+                    if (Model.fallbackReason.length > 0) s += "  \u00b7  " + Model.fallbackReason
                     return s
                 }
                 if (Model.state === "loading") return qsTr("Loading model\u2026 %1%").arg(Math.round(Model.progress * 100))

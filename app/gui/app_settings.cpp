@@ -1,5 +1,7 @@
 #include "app_settings.h"
 
+#include "vulkan/vulkan_backend.h"
+
 #include <QRandomGenerator>
 #include <QThread>
 #include <algorithm>
@@ -74,6 +76,21 @@ GenerationSettings AppSettings::generationSettings() const {
     g.sampling.seed = QRandomGenerator::global()->generate64();
     g.maxTokens = maxTokens();
     return g;
+}
+
+}  // namespace kinglet::app
+
+namespace kinglet::app {
+
+QVariantList AppSettings::backendChoices() const {
+    QVariantList choices;
+    choices.append(QVariantMap{{"text", tr("Automatic")}, {"value", "auto"}});
+    choices.append(QVariantMap{{"text", tr("CPU")}, {"value", "cpu"}});
+    std::string why;
+    for (const auto& d : list_vulkan_devices(&why))
+        choices.append(QVariantMap{{"text", tr("GPU %1: %2").arg(d.index).arg(QString::fromStdString(d.name))},
+                                   {"value", QStringLiteral("vulkan:%1").arg(d.index)}});
+    return choices;
 }
 
 }  // namespace kinglet::app

@@ -29,6 +29,8 @@ class AppSettings : public QObject {
     KINGLET_SETTING(QStringList, extraModelFolders, setExtraModelFolders)
 #undef KINGLET_SETTING
     Q_PROPERTY(int maxThreads READ maxThreads CONSTANT)
+    // [{text, value}] for the backend picker: Automatic, CPU, then each Vulkan device.
+    Q_PROPERTY(QVariantList backendChoices READ backendChoices CONSTANT)
 
 public:
     explicit AppSettings(const QString& iniPath, QObject* parent = nullptr);
@@ -41,12 +43,13 @@ public:
     int maxTokens() const;
     int contextSize() const;  // 0: the model's own, capped by the engine
     int threads() const;      // 0: all cores
-    QString backend() const;  // "auto" | "cpu" (| a Vulkan device later)
+    QString backend() const;  // "auto" | "cpu" | "vulkan:<device index>"
     QString theme() const;    // "system" | "light" | "dark"
     int fontSize() const;
     QString lastModel() const;
     QStringList extraModelFolders() const;
     int maxThreads() const;
+    QVariantList backendChoices() const;
 
     void setTemperature(double v);
     void setTopK(int v);

@@ -48,7 +48,7 @@ void InferenceWorker::stopGenerations(quint64 upToId) {
     cancel_.store(true);
 }
 
-void InferenceWorker::loadModel(const QString& path, int contextSize, int threads) {
+void InferenceWorker::loadModel(const QString& path, int contextSize, int threads, const QString& backend) {
     const bool had = model_ != nullptr;
     release();
     if (had) emit modelUnloaded();
@@ -69,6 +69,8 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
         SessionOptions so;
         so.n_ctx = std::max(0, contextSize);
         so.n_threads = std::max(0, threads);
+        so.backend = backend.section(QLatin1Char(':'), 0, 0).toStdString();
+        so.device = backend.section(QLatin1Char(':'), 1).toStdString();
         session_ = std::make_unique<Session>(*model_, so);
         formatter_ = std::make_unique<PromptFormatter>(*model_);
     } catch (const std::exception& e) {
@@ -84,14 +86,19 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
     if (info_.name.isEmpty() || info_.name == QString::fromStdString(model_->hparams().arch))
         info_.name = QFileInfo(path).completeBaseName();
     info_.architecture = QString::fromStdString(model_->hparams().arch);
-    // The engine names its backend like "CPU (AVX2)": backend first, device detail after.
-    const QString backend = QString::fromStdString(session_->backend_name());
-    const int paren = backend.indexOf(QStringLiteral(" ("));
-    info_.backend = paren > 0 ? backend.left(paren) : backend;
+    // The engine names its backend like "CPU (avx2)" or "Vulkan (device name)".
+    const QString backendName = QString::fromStdString(session_->backend_name());
+    const int paren = backendName.indexOf(QStringLiteral(" ("));
+    info_.backend = paren > 0 ? backendName.left(paren) : backendName;
     info_.threads = session_->n_threads();
-    const QString detail = paren > 0 ? backend.mid(paren + 2).chopped(backend.endsWith(')') ? 1 : 0) : QString();
-    info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
-                   (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
+    info_.fallbackReason = QString::fromStdString(session_->backend_note());
+    const QString detail = paren > 0 ? backendName.mid(paren + 2).chopped(backendName.endsWith(')') ? 1 : 0) : QString();
+    if (info_.backend == QLatin1String("CPU")) {
+        info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
+                       (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
+    } else {
+        info_.device = detail;
+    }
     info_.promptFormat = QString::fromStdString(formatter_->styleName());
     if (!formatter_->note().empty()) info_.promptFormat += QStringLiteral(" (") + QString::fromStdString(formatter_->note()) + ')';
     info_.contextSize = session_->n_ctx();
@@ -196,10 +203,10 @@ InferenceEngine::~InferenceEngine() {
     thread_.wait();  // the worker returns within one token after stop()
 }
 
-void InferenceEngine::loadModel(const QString& path, int contextSize, int threads) {
+void InferenceEngine::loadModel(const QString& path, int contextSize, int threads, const QString& backend) {
     stop();
     worker_->cancelLoad();  // a load still running gives way; the new one clears the flag
-    QMetaObject::invokeMethod(worker_, [w = worker_, path, contextSize, threads] { w->loadModel(path, contextSize, threads); },
+    QMetaObject::invokeMethod(worker_, [w = worker_, path, contextSize, threads, backend] { w->loadModel(path, contextSize, threads, backend); },
                               Qt::QueuedConnection);
 }
 

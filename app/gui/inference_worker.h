@@ -70,7 +70,8 @@ public:
     void cancelLoad() { loadCancel_.store(true); }
 
 public slots:
-    void loadModel(const QString& path, int contextSize, int threads);
+    // backend: "auto", "cpu", "vulkan" or "vulkan:<device index or name>".
+    void loadModel(const QString& path, int contextSize, int threads, const QString& backend = QStringLiteral("auto"));
     void unloadModel();
     void generate(quint64 id, const QVector<kinglet::app::TurnData>& turns,
                   const kinglet::app::GenerationSettings& settings);
@@ -102,7 +103,8 @@ public:
     explicit InferenceEngine(QObject* parent = nullptr);
     ~InferenceEngine() override;  // stops any generation and joins the thread
 
-    void loadModel(const QString& path, int contextSize, int threads);
+    // backend: "auto", "cpu", "vulkan" or "vulkan:<device index or name>".
+    void loadModel(const QString& path, int contextSize, int threads, const QString& backend = QStringLiteral("auto"));
     void cancelLoad();
     void unloadModel();
     // Returns the id that the text/finished/failed signals carry.

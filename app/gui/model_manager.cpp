@@ -24,8 +24,6 @@ ModelManager::ModelManager(InferenceEngine& engine, AppSettings& settings, Model
     connect(&engine_, &InferenceEngine::modelLoaded, this, [this](const ModelInfo& info) {
         if (QFileInfo(info.path) != QFileInfo(loadingPath_)) return;  // an older load, superseded
         info_ = info;
-        if (settings_.backend() != QLatin1String("auto") && settings_.backend() != QLatin1String("cpu"))
-            info_.fallbackReason = tr("the GPU backend is not available in this version");
         error_.clear();
         settings_.setLastModel(info.path);
         setState(QStringLiteral("ready"));
@@ -68,7 +66,7 @@ void ModelManager::load(const QString& path) {
     info_ = ModelInfo{};
     emit progressChanged();
     setState(QStringLiteral("loading"));
-    engine_.loadModel(path, settings_.contextSize(), settings_.threads());
+    engine_.loadModel(path, settings_.contextSize(), settings_.threads(), settings_.backend());
 }
 
 void ModelManager::unload() {
