@@ -9,6 +9,14 @@ jobs=$(nproc 2>/dev/null || echo 2)
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+# Package round trip (build the .deb, install it, run it, remove it). It changes the
+# system's packages, so it runs in CI or when asked for with KINGLET_PACKAGE_TEST=1.
+if [ -n "${CI:-}" ] || [ "${KINGLET_PACKAGE_TEST:-}" = 1 ]; then
+  bash packaging/ci-package.sh build
+else
+  echo "test.sh: package round trip skipped (set KINGLET_PACKAGE_TEST=1 to run it)"
+fi
+
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINGLET_SANITIZE=ON \
       -DKINGLET_ENGINE_ONLY=ON -DKINGLET_BUILD_APP=OFF
 cmake --build build-asan -j "$jobs"
