@@ -13,6 +13,8 @@ namespace kinglet::quant {
 namespace {
 #define GEMM_RM 2
 #define GEMM_RN 4
+#define GEMM_K_RM 2
+#define GEMM_K_RN 2
 #include "quant/gemm_kernels.inc"
 }  // namespace
 
@@ -20,6 +22,8 @@ void fill_gemm_avx2(GemmTable& t) {
     t.gemm[kQ8_0] = gemm_q8<LoadQ8_0>;
     t.gemm[kQ4_0] = gemm_q8<LoadQ4_0>;
     t.gemm[kQ5_0] = gemm_q8<LoadQ5_0>;
+    t.gemm[kQ4_K] = gemm_q4_k;
+    t.gemm[kQ6_K] = gemm_q6_k;
     t.dot_f32_f16 = dot_f32_f16;
     t.axpy_f16 = axpy_f16;
 }

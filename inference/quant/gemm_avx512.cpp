@@ -17,6 +17,8 @@ namespace vnni {
 namespace {
 #define GEMM_RM 4
 #define GEMM_RN 4
+#define GEMM_K_RM 2
+#define GEMM_K_RN 4
 #define GEMM_VNNI 1
 #include "quant/gemm_kernels.inc"
 #undef GEMM_VNNI
@@ -28,6 +30,8 @@ void fill_gemm_avx512(GemmTable& t, bool has_vnni) {
     t.gemm[kQ8_0] = vnni::gemm_q8<vnni::LoadQ8_0>;
     t.gemm[kQ4_0] = vnni::gemm_q8<vnni::LoadQ4_0>;
     t.gemm[kQ5_0] = vnni::gemm_q8<vnni::LoadQ5_0>;
+    t.gemm[kQ4_K] = vnni::gemm_q4_k;
+    t.gemm[kQ6_K] = vnni::gemm_q6_k;
 }
 
 }  // namespace kinglet::quant
