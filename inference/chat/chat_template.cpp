@@ -47,6 +47,8 @@ ChatTemplate::ChatTemplate(std::string source) : source_(std::move(source)) {
         rethrow(f);
     } catch (const std::bad_alloc&) {
         throw TemplateError("out of memory while parsing", 0, 0, false);
+    } catch (const std::exception& e) {
+        throw TemplateError(std::string("internal error while parsing: ") + e.what(), 0, 0, false);
     }
 }
 
@@ -89,6 +91,8 @@ std::string ChatTemplate::render(const ChatTemplateInput& input, const RenderLim
         throw TemplateError("out of memory while rendering", 0, 0, false);
     } catch (const std::length_error&) {
         throw TemplateError("value too large while rendering", 0, 0, false);
+    } catch (const std::exception& e) {
+        throw TemplateError(std::string("internal error while rendering: ") + e.what(), 0, 0, false);
     }
 }
 

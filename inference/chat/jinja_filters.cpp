@@ -42,7 +42,7 @@ Value attr_path(Context& ctx, Value item, const Value& attribute, const Value& f
         const std::string dot = ".";
         for (auto& p : py_split(attribute.as_string(), &dot, -1)) {
             const bool digits = !p.empty() && p.find_first_not_of("0123456789") == std::string::npos;
-            parts.push_back(digits ? Value(static_cast<int64_t>(std::stoll(p))) : Value(p));
+            parts.push_back(digits && p.size() < 18 ? Value(static_cast<int64_t>(std::stoll(p))) : Value(p));
         }
     } else {
         parts.push_back(attribute);
@@ -302,24 +302,23 @@ Value f_escape(Context&, const Value& v, const Args&) { return Value(html_escape
 
 Value f_int(Context&, const Value& v, const Args& a) {
     ArgReader r("int", a, {"default", "base"});
+    require_defined(v);  // int(Undefined) raises UndefinedError, which the filter does not catch
     const Value def = r.get_or(0, Value(int64_t{0}));
     int64_t out = 0;
     double d = 0;
     if (v.is_string()) {
         if (parse_int(v.as_string(), r.get_or(1, Value(10)).to_int(), out)) return Value(out);
-        if (parse_float(v.as_string(), d) && std::isfinite(d)) return Value(static_cast<int64_t>(std::trunc(d)));
+        if (parse_float(v.as_string(), d) && std::isfinite(d)) return Value(float_to_int(d));
         return def;
     }
-    if (v.is_float()) {
-        if (!std::isfinite(v.as_float())) fail("cannot convert float infinity or NaN to integer");
-        return Value(static_cast<int64_t>(std::trunc(v.as_float())));
-    }
+    if (v.is_float()) return Value(float_to_int(v.as_float()));
     if (v.is_number()) return Value(v.to_int());
     return def;
 }
 
 Value f_float(Context&, const Value& v, const Args& a) {
     ArgReader r("float", a, {"default"});
+    require_defined(v);
     double d = 0;
     if (v.is_number()) return Value(v.to_double());
     if (v.is_string() && parse_float(v.as_string(), d)) return Value(d);
@@ -533,53 +532,6 @@ Value f_attr(Context& ctx, const Value& v, const Args& a) {
     return get_attr(ctx, v, name);
 }
 
-// ---- tests --------------------------------------------------------------------------
-
-const Value& test_arg(const Args& a, const char* name) {
-    if (a.pos.empty()) fail(std::string(name) + "() missing 1 required positional argument");
-    return a.pos[0];
-}
-
-bool t_defined(Context&, const Value& v, const Args&) { return !v.is_undefined(); }
-bool t_undefined(Context&, const Value& v, const Args&) { return v.is_undefined(); }
-bool t_none(Context&, const Value& v, const Args&) { return v.is_none(); }
-bool t_boolean(Context&, const Value& v, const Args&) { return v.is_bool(); }
-bool t_true(Context&, const Value& v, const Args&) { return v.is_bool() && v.as_bool(); }
-bool t_false(Context&, const Value& v, const Args&) { return v.is_bool() && !v.as_bool(); }
-bool t_integer(Context&, const Value& v, const Args&) { return v.is_int(); }
-bool t_float(Context&, const Value& v, const Args&) { return v.is_float(); }
-bool t_number(Context&, const Value& v, const Args&) { return v.is_number(); }
-bool t_string(Context&, const Value& v, const Args&) { return v.is_string(); }
-bool t_mapping(Context&, const Value& v, const Args&) { return v.is_dict(); }
-// Python's iter() and len()+__getitem__ both work on the same kinds here (Undefined too).
-bool t_iterable(Context&, const Value& v, const Args&) {
-    return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
-}
-bool t_callable(Context&, const Value& v, const Args&) { return v.is_callable(); }
-bool t_escaped(Context&, const Value&, const Args&) { return false; }
-bool t_lower(Context&, const Value& v, const Args&) { return py_islower(to_str(v)); }
-bool t_upper(Context&, const Value& v, const Args&) { return py_isupper(to_str(v)); }
-bool t_odd(Context& c, const Value& v, const Args&) { return equals(binary_op(c, BinOp::Mod, v, Value(2)), Value(1)); }
-bool t_even(Context& c, const Value& v, const Args&) { return equals(binary_op(c, BinOp::Mod, v, Value(2)), Value(0)); }
-bool t_divisibleby(Context& c, const Value& v, const Args& a) {
-    return equals(binary_op(c, BinOp::Mod, v, test_arg(a, "divisibleby")), Value(0));
-}
-bool t_eq(Context&, const Value& v, const Args& a) { return equals(v, test_arg(a, "eq")); }
-bool t_ne(Context&, const Value& v, const Args& a) { return !equals(v, test_arg(a, "ne")); }
-bool t_lt(Context&, const Value& v, const Args& a) { return compare(v, test_arg(a, "lt")) < 0; }
-bool t_le(Context&, const Value& v, const Args& a) { return compare(v, test_arg(a, "le")) <= 0; }
-bool t_gt(Context&, const Value& v, const Args& a) { return compare(v, test_arg(a, "gt")) > 0; }
-bool t_ge(Context&, const Value& v, const Args& a) { return compare(v, test_arg(a, "ge")) >= 0; }
-bool t_in(Context&, const Value& v, const Args& a) { return contains(test_arg(a, "in"), v); }
-bool t_sameas(Context&, const Value& v, const Args& a) {
-    const Value& o = test_arg(a, "sameas");
-    if (v.kind() != o.kind()) return false;
-    if (v.identity()) return v.identity() == o.identity();
-    return equals(v, o);
-}
-bool t_filter(Context&, const Value& v, const Args&) { return v.is_string() && find_filter(v.as_string()); }
-bool t_test(Context&, const Value& v, const Args&) { return v.is_string() && find_test(v.as_string()); }
-
 const std::unordered_map<std::string, FilterFn>& filters() {
     static const std::unordered_map<std::string, FilterFn> table = {
         {"abs", f_abs},         {"attr", f_attr},       {"batch", f_batch},       {"capitalize", f_capitalize},
@@ -597,22 +549,6 @@ const std::unordered_map<std::string, FilterFn>& filters() {
     return table;
 }
 
-const std::unordered_map<std::string, TestFn>& tests() {
-    static const std::unordered_map<std::string, TestFn> table = {
-        {"boolean", t_boolean}, {"callable", t_callable}, {"defined", t_defined}, {"divisibleby", t_divisibleby},
-        {"eq", t_eq},           {"equalto", t_eq},        {"==", t_eq},           {"escaped", t_escaped},
-        {"even", t_even},       {"false", t_false},       {"filter", t_filter},   {"float", t_float},
-        {"ge", t_ge},           {">=", t_ge},             {"gt", t_gt},           {"greaterthan", t_gt},
-        {">", t_gt},            {"in", t_in},             {"integer", t_integer}, {"iterable", t_iterable},
-        {"le", t_le},           {"<=", t_le},             {"lower", t_lower},     {"lt", t_lt},
-        {"lessthan", t_lt},     {"<", t_lt},              {"mapping", t_mapping}, {"ne", t_ne},
-        {"!=", t_ne},           {"none", t_none},         {"number", t_number},   {"odd", t_odd},
-        {"sameas", t_sameas},   {"sequence", t_iterable}, {"string", t_string},   {"test", t_test},
-        {"true", t_true},       {"undefined", t_undefined}, {"upper", t_upper},
-    };
-    return table;
-}
-
 }  // namespace
 
 FilterFn find_filter(const std::string& name) {
@@ -620,12 +556,6 @@ FilterFn find_filter(const std::string& name) {
     return it == filters().end() ? nullptr : it->second;
 }
 
-TestFn find_test(const std::string& name) {
-    auto it = tests().find(name);
-    return it == tests().end() ? nullptr : it->second;
-}
-
 bool filter_exists(const std::string& name) { return find_filter(name) != nullptr; }
-bool test_exists(const std::string& name) { return find_test(name) != nullptr; }
 
 }  // namespace kinglet::chat::jinja

@@ -212,6 +212,8 @@ std::string str_format(Context& ctx, const std::string& fmt, const Args& args) {
             } else {
                 if (automatic) fail("cannot switch from automatic field numbering to manual field specification");
                 manual = true;
+                if (name.size() > 9 || name.find_first_not_of("0123456789") != std::string::npos)
+                    fail("bad replacement field '" + name + "'");
                 idx = std::stoul(name);
             }
             if (idx >= args.pos.size()) fail("Replacement index " + std::to_string(idx) + " out of range");
@@ -235,7 +237,7 @@ std::string str_format(Context& ctx, const std::string& fmt, const Args& args) {
                 if (q == std::string::npos) fail("Missing ']' in format string");
                 const std::string key = field.substr(p + 1, q - p - 1);
                 const bool numeric = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
-                v = get_item(ctx, v, numeric ? Value(static_cast<int64_t>(std::stoll(key))) : Value(key));
+                v = get_item(ctx, v, numeric && key.size() < 18 ? Value(static_cast<int64_t>(std::stoll(key))) : Value(key));
                 p = q + 1;
             }
         }

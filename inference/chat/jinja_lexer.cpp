@@ -152,8 +152,22 @@ private:
         out_.push_back(std::move(t));
     }
 
+    // Byte length of the whitespace character at p (Python's \s: Unicode whitespace), or 0.
+    size_t ws_len(size_t p) const {
+        const unsigned char c = static_cast<unsigned char>(src_[p]);
+        if (c < 0x80) return (is_ws(static_cast<char>(c)) || (c >= 0x1C && c <= 0x1F)) ? 1 : 0;
+        size_t e = p + 1;
+        while (e < src_.size() && e < p + 4 && (static_cast<unsigned char>(src_[e]) & 0xC0) == 0x80) ++e;
+        const U32 cp = decode_utf8(std::string_view(src_).substr(p, e - p));
+        return (cp.size() == 1 && py_isspace(cp[0])) ? e - p : 0;
+    }
+
     size_t skip_ws(size_t p) const {
-        while (p < src_.size() && is_ws(src_[p])) ++p;
+        while (p < src_.size()) {
+            const size_t n = ws_len(p);
+            if (n == 0) break;
+            p += n;
+        }
         return p;
     }
 
@@ -235,8 +249,8 @@ private:
                 }
             }
             const char c = src_[p];
-            if (is_ws(c)) {
-                ++p;
+            if (const size_t n = ws_len(p)) {
+                p += n;
                 continue;
             }
             if (is_digit(c)) {

@@ -75,7 +75,9 @@ double py_floordiv(double a, double b) {
 // printf-style `str % args`, as Python does it.
 std::string percent_format(Context& ctx, const std::string& fmt, const Value& args) {
     std::vector<Value> list;
-    const bool mapping = args.is_dict();
+    // Python treats any non-tuple argument with __getitem__ (dict, list) as a mapping:
+    // then unused arguments are no error.
+    const bool mapping = args.is_dict() || (args.is_list() && !args.as_list().tuple);
     if (args.is_list() && args.as_list().tuple) list = args.as_list().items;
     else list.push_back(args);
     size_t next = 0;
@@ -91,7 +93,7 @@ std::string percent_format(Context& ctx, const std::string& fmt, const Value& ar
         if (fmt[i] == '(') {
             const size_t close = fmt.find(')', i);
             if (close == std::string::npos) fail("incomplete format key");
-            if (!mapping) fail("format requires a mapping");
+            if (!args.is_dict()) fail("format requires a mapping");
             const Value* v = args.as_dict().find(fmt.substr(i + 1, close - i - 1));
             if (!v) fail("KeyError: '" + fmt.substr(i + 1, close - i - 1) + "'");
             arg = *v;
@@ -142,7 +144,7 @@ std::string percent_format(Context& ctx, const std::string& fmt, const Value& ar
             case 'X':
             case 'o': {
                 if (!arg.is_number()) fail("%" + std::string(1, conv) + " format: a real number is required, not " + type_name(arg));
-                const long long v = arg.is_float() ? static_cast<long long>(std::trunc(arg.as_float())) : arg.to_int();
+                const long long v = arg.is_float() ? float_to_int(arg.as_float()) : arg.to_int();
                 spec += "ll";
                 spec += (conv == 'i' || conv == 'u') ? 'd' : conv;
                 std::snprintf(buf, sizeof buf, spec.c_str(), v);

@@ -215,6 +215,14 @@ void DictData::set(const Value& key, Value value) {
     else items[it->second].second = std::move(value);
 }
 
+int64_t float_to_int(double d) {
+    if (std::isnan(d)) fail("cannot convert float NaN to integer");
+    if (std::isinf(d)) fail("cannot convert float infinity to integer");
+    const double t = std::trunc(d);
+    if (t >= 9223372036854775808.0 || t < -9223372036854775808.0) fail("integer too large");
+    return static_cast<int64_t>(t);
+}
+
 std::string to_str(const Value& v) { return str_impl(v, false, 0); }
 std::string repr(const Value& v) { return str_impl(v, true, 0); }
 

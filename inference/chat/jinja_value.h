@@ -139,6 +139,9 @@ private:
         data_;
 };
 
+// int(d) for a float; fails where Python would need a big integer (or d is inf/nan).
+int64_t float_to_int(double d);
+
 // Python's str(), repr() and type(x).__name__.
 std::string to_str(const Value& v);
 std::string repr(const Value& v);
