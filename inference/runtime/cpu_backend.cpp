@@ -20,7 +20,7 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     const Hparams& h = model.hparams();
     const size_t T = shape.max_tokens;
     cache_ = std::make_unique<KvCache>(h.n_layer, shape.n_ctx, h.kv_dim());
-    auto size = [&](Act a, size_t n) { bufs_[static_cast<int>(a)].assign(n, 0.0f); };
+    auto size = [&](Act a, size_t n) { bufs_[static_cast<int>(a)].reset(new float[std::max<size_t>(n, 1)]); };
     size(Act::X, T * h.n_embd);
     size(Act::XN, T * std::max(h.n_embd, h.q_dim()));
     size(Act::Tmp, T * h.n_embd);

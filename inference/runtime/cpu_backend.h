@@ -34,14 +34,16 @@ public:
 
 private:
     void flush();  // runs the queued matmuls
-    float* buf(Act a) { return bufs_[static_cast<int>(a)].data(); }
+    float* buf(Act a) { return bufs_[static_cast<int>(a)].get(); }
     const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
 
     const Model* model_ = nullptr;
     ThreadPool pool_;
     MatMul matmul_;
     std::unique_ptr<KvCache> cache_;
-    std::vector<float> bufs_[10];
+    // Not zero-filled: pages that a batch never reaches (most of Logits unless all
+    // positions' logits are asked for) are never touched and stay out of resident memory.
+    std::unique_ptr<float[]> bufs_[10];
     std::vector<float> scores_;  // per thread: one row of attention scores
     std::vector<float> att_acc_;  // per thread: one head of attention output
     // Matmuls of the same input are queued and run as one parallel region (Q|K|V, gate|up).
