@@ -2,11 +2,11 @@
 # Speed benchmark: measures the machine's memory read bandwidth, makes random-weight
 # models with the exact shapes of Qwen2.5-0.5B and Llama-3.2-1B (kinglet-cli synth),
 # runs `kinglet-cli bench` on each for every SIMD level, and prints one table.
-#   bench/run.sh [--threads N] [--levels "avx512 avx2 scalar"] [--types "Q4_K_M Q8_0 Q4_0"]
+#   [KINGLET_CLI=build-x/bin/kinglet-cli] [KINGLET_BENCH_MODELS=dir] bench/run.sh [--threads N] [--levels "avx512 avx2 scalar"] [--types "Q4_K_M Q8_0 Q4_0"]
 #                [--presets "qwen2.5-0.5b llama-3.2-1b"] [-p 512] [-n 128] [-r 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cli=build/bin/kinglet-cli
+cli=${KINGLET_CLI:-build/bin/kinglet-cli}
 threads=2; levels="avx512 avx2 scalar"; types="Q4_K_M Q8_0 Q4_0"; presets="qwen2.5-0.5b llama-3.2-1b"
 pp=512; tg=128; reps=3
 while [ $# -gt 0 ]; do
