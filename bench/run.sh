@@ -26,28 +26,9 @@ vocab=${KINGLET_SHARED_DIR:-../shared}/tokenizer
 models=${KINGLET_BENCH_MODELS:-build/bench-models}
 mkdir -p "$models"
 
-# Memory read bandwidth with $threads threads: stream a 1 GiB buffer (python, no deps).
-bw=$(python3 - "$threads" <<'PY'
-import sys, time, threading, array
-n_threads = int(sys.argv[1]); size = 1 << 30
-buf = bytearray(size); mv = memoryview(buf)
-for i in range(0, size, 4096): buf[i] = 1
-chunk = size // n_threads
-def reader(k, out):
-    part = mv[k * chunk:(k + 1) * chunk]
-    t = time.perf_counter(); s = 0
-    for _ in range(3): s += part.tobytes().count(b'\x01')
-    out[k] = time.perf_counter() - t
-best = 0
-for _ in range(2):
-    out = [0] * n_threads
-    ts = [threading.Thread(target=reader, args=(k, out)) for k in range(n_threads)]
-    t0 = time.perf_counter(); [t.start() for t in ts]; [t.join() for t in ts]
-    el = time.perf_counter() - t0
-    best = max(best, 3 * size / el / 1e9)
-print(f"{best:.1f}")
-PY
-)
+# Memory read bandwidth with $threads threads: bench/membw.cpp, built here (C++ compiler).
+"${CXX:-c++}" -O2 -march=native -pthread -o "$models/membw" bench/membw.cpp
+bw=$("$models/membw" "$threads")
 echo "memory read bandwidth (approx., $threads threads): $bw GB/s"
 printf "| model | type | SIMD | pp%s tok/s | tg%s tok/s | tg x size / bandwidth | peak RSS MiB |\n" "$pp" "$tg"
 echo "|---|---|---|---|---|---|---|"
@@ -57,7 +38,7 @@ for preset in $presets; do
     [ -f "$f" ] || "$cli" synth --preset "$preset" --type "$type" --vocab-dir "$vocab" -o "$f" 2>/dev/null
     for level in $levels; do
       out=$( { /usr/bin/time -f "%M" env KINGLET_CPU="$level" "$cli" bench -m "$f" -p "$pp" -n "$tg" -r "$reps" \
-               --threads "$threads" --json; } 2>&1 )
+               --threads "$threads" --backend cpu --json; } 2>&1 )
       json=$(echo "$out" | grep '^{')
       rss_kb=$(echo "$out" | grep -E '^[0-9]+$' | tail -1)
       python3 - "$preset" "$type" "$level" "$bw" "$rss_kb" "$json" <<'PY'

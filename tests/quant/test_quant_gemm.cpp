@@ -1,0 +1,90 @@
+// Tiled gemm kernels (quant/gemm.h) against vec_dot, for every SIMD level this CPU offers,
+// with row and token counts that leave partial tiles; and the F16 attention helpers.
+#include <QTest>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "gguf/ggml_type.h"
+#include "quant/cpu_features.h"
+#include "quant/gemm.h"
+#include "quant/quant.h"
+#include "util/half.h"
+
+using kinglet::GgmlType;
+using kinglet::SimdLevel;
+
+namespace {
+
+std::vector<float> gaussian(int64_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> v(static_cast<size_t>(n));
+    for (auto& x : v) x = dist(rng);
+    return v;
+}
+
+}  // namespace
+
+class TestQuantGemm : public QObject {
+    Q_OBJECT
+private slots:
+    void cleanupTestCase() { kinglet::force_simd_level_for_tests(kinglet::max_supported_simd_level()); }
+
+    void gemmMatchesVecDot_data() {
+        QTest::addColumn<int>("type");
+        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K,
+                           GgmlType::F16, GgmlType::F32})
+            QTest::newRow(kinglet::type_name(t).c_str()) << int(t);
+    }
+    void gemmMatchesVecDot() {
+        QFETCH(int, type);
+        const auto wt = GgmlType(type);
+        const int64_t n = 512, nr = 23, nt = 11;
+        const GgmlType at = kinglet::vec_dot_type(wt);
+        const size_t wrow = kinglet::row_bytes(wt, n), arow = kinglet::row_bytes(at, n);
+        std::vector<uint8_t> w(wrow * nr), a(arow * nt);
+        for (int64_t r = 0; r < nr; ++r) kinglet::quantize_row(wt, gaussian(n, uint32_t(r + 1)).data(), w.data() + r * wrow, n);
+        for (int64_t t = 0; t < nt; ++t) kinglet::quantize_row(at, gaussian(n, uint32_t(100 + t)).data(), a.data() + t * arow, n);
+        for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+            if (int(level) > int(kinglet::max_supported_simd_level())) continue;
+            kinglet::force_simd_level_for_tests(level);
+            const kinglet::GemmFn gemm = kinglet::gemm_fn(wt);
+            if (!gemm) continue;  // MatMul loops over vec_dot for this type and level
+            const size_t ldy = nr + 3;
+            std::vector<float> y(ldy * nt, -1.0f);
+            gemm(n, w.data(), wrow, nr, a.data(), arow, nt, y.data(), ldy);
+            for (int64_t t = 0; t < nt; ++t)
+                for (int64_t r = 0; r < nr; ++r) {
+                    const float ref = kinglet::vec_dot(wt, n, w.data() + r * wrow, a.data() + t * arow);
+                    const float got = y[size_t(t) * ldy + r];
+                    if (std::fabs(got - ref) > 1e-4f * (1.0f + std::fabs(ref)))
+                        QFAIL(qPrintable(QString("level %1 row %2 token %3: %4 vs %5")
+                                             .arg(int(level)).arg(r).arg(t).arg(got).arg(ref)));
+                }
+            for (int64_t t = 0; t < nt; ++t)  // padding columns untouched
+                for (size_t r = nr; r < ldy; ++r) QCOMPARE(y[t * ldy + r], -1.0f);
+        }
+    }
+
+    void f16Helpers() {
+        const int n = 77;
+        const auto x = gaussian(n, 7), hv = gaussian(n, 8);
+        std::vector<uint16_t> h(n);
+        for (int i = 0; i < n; ++i) h[size_t(i)] = kinglet::fp32_to_fp16(hv[size_t(i)]);
+        double ref = 0;
+        for (int i = 0; i < n; ++i) ref += double(x[size_t(i)]) * kinglet::fp16_to_fp32(h[size_t(i)]);
+        for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+            if (int(level) > int(kinglet::max_supported_simd_level())) continue;
+            kinglet::force_simd_level_for_tests(level);
+            QVERIFY(std::fabs(kinglet::dot_f32_f16_fn()(n, x.data(), h.data()) - ref) < 1e-4);
+            std::vector<float> y(x);
+            kinglet::axpy_f16_fn()(n, 0.5f, h.data(), y.data());
+            for (int i = 0; i < n; ++i)
+                QVERIFY(std::fabs(y[size_t(i)] - (x[size_t(i)] + 0.5f * kinglet::fp16_to_fp32(h[size_t(i)]))) < 1e-6f);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQuantGemm)
+#include "test_quant_gemm.moc"
