@@ -205,7 +205,8 @@ private slots:
         QTest::newRow("broken macro signature") << QByteArray("{% macro m( %}");
         QTest::newRow("lone open tag") << QByteArray("{%");
         QTest::newRow("unbalanced close") << QByteArray("{{ ) }}");
-        QTest::newRow("binary garbage") << QByteArray("\x00\xff\xfe{{ '\x00' }}{% if \x01 %}", 24);
+        static const char garbage[] = "\x00\xff\xfe{{ '\x00' }}{% if \x01 %}";
+        QTest::newRow("binary garbage") << QByteArray(garbage, sizeof garbage - 1);
         QTest::newRow("too large") << QByteArray(5 << 20, 'x');
     }
 
