@@ -222,6 +222,19 @@ private slots:
         QVERIFY2(timer.elapsed() < 20000, qPrintable(QString("took %1 ms").arg(timer.elapsed())));
     }
 
+    void limitsAreConfigurable() {
+        kinglet::chat::RenderLimits small;
+        small.max_output_bytes = 50;
+        QCOMPARE(render("{{ 'x' * 50 }}", {}, small).size(), size_t(50));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ 'x' * 51 }}", {}, small));
+        small.max_loop_iterations = 10;
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% for i in range(11) %}{% endfor %}", {}, small));
+        small.max_macro_depth = 3;
+        const char* countdown = "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}";
+        QCOMPARE(QByteArray::fromStdString(render(std::string(countdown) + "{{ f(2) }}", {}, small)), QByteArray("210"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render(std::string(countdown) + "{{ f(3) }}", {}, small));
+    }
+
     // tools/tool_calls keep their key order through tojson, like Python dicts; extra
     // variables, tools/documents defaulting to None, and the injected clock.
     void contextAndKeyOrder() {
