@@ -220,12 +220,14 @@ bool template_looks_usable(const std::string& source, std::string* why) {
         in.add_generation_prompt = true;
         return in;
     };
+    RenderLimits probe_limits;  // a probe must not stall loading a model
+    probe_limits.max_time = std::chrono::milliseconds(1000);
     try {
         ChatTemplate tmpl(source);
         std::string last_error;
         for (bool with_system : {false, true}) {
             try {
-                const std::string text = tmpl.render(conversation(with_system));
+                const std::string text = tmpl.render(conversation(with_system), probe_limits);
                 if (text.find(probe_user) != std::string::npos) return true;
                 last_error = "the rendered prompt does not contain the user's message";
             } catch (const TemplateError& e) {
