@@ -38,5 +38,7 @@ GemmFn gemm_fn(GgmlType weight_type) {
 
 DotF32F16Fn dot_f32_f16_fn() { return table().dot_f32_f16; }
 AxpyF16Fn axpy_f16_fn() { return table().axpy_f16; }
+AttnScoresFn attn_scores_fn() { return table().attn_scores; }
+AttnWsumFn attn_wsum_fn() { return table().attn_wsum; }
 
 }  // namespace kinglet

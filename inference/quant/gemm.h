@@ -26,11 +26,22 @@ using AxpyF16Fn = void (*)(int64_t n, float a, const uint16_t* h, float* y);
 DotF32F16Fn dot_f32_f16_fn();
 AxpyF16Fn axpy_f16_fn();
 
+// Attention over an F16 cache: rows j < n of d halves, `stride` halves apart.
+// out[j] = scale * (q . k_j)
+using AttnScoresFn = void (*)(int64_t d, int64_t n, const float* q, const uint16_t* k, size_t stride, float scale,
+                              float* out);
+// out[i] = sum_j p[j] * v_j[i]  (out is overwritten)
+using AttnWsumFn = void (*)(int64_t d, int64_t n, const float* p, const uint16_t* v, size_t stride, float* out);
+AttnScoresFn attn_scores_fn();
+AttnWsumFn attn_wsum_fn();
+
 namespace quant {
 struct GemmTable {
     GemmFn gemm[40] = {};
     DotF32F16Fn dot_f32_f16 = nullptr;
     AxpyF16Fn axpy_f16 = nullptr;
+    AttnScoresFn attn_scores = nullptr;
+    AttnWsumFn attn_wsum = nullptr;
 };
 void fill_gemm_scalar(GemmTable& t);
 void fill_gemm_avx2(GemmTable& t);

@@ -26,6 +26,8 @@ void fill_gemm_avx2(GemmTable& t) {
     t.gemm[kQ6_K] = gemm_q6_k;
     t.dot_f32_f16 = dot_f32_f16;
     t.axpy_f16 = axpy_f16;
+    t.attn_scores = attn_scores;
+    t.attn_wsum = attn_wsum;
 }
 
 }  // namespace kinglet::quant

@@ -22,11 +22,22 @@ void axpy_f16(int64_t n, float a, const uint16_t* h, float* y) {
     for (int64_t i = 0; i < n; ++i) y[i] += a * half_to_float(h[i]);
 }
 
+void attn_scores(int64_t d, int64_t n, const float* q, const uint16_t* k, size_t stride, float scale, float* out) {
+    for (int64_t j = 0; j < n; ++j) out[j] = scale * dot_f32_f16(d, q, k + j * stride);
+}
+
+void attn_wsum(int64_t d, int64_t n, const float* p, const uint16_t* v, size_t stride, float* out) {
+    for (int64_t i = 0; i < d; ++i) out[i] = 0.0f;
+    for (int64_t j = 0; j < n; ++j) axpy_f16(d, p[j], v + j * stride, out);
+}
+
 }  // namespace
 
 void fill_gemm_scalar(GemmTable& t) {
     t.dot_f32_f16 = dot_f32_f16;
     t.axpy_f16 = axpy_f16;
+    t.attn_scores = attn_scores;
+    t.attn_wsum = attn_wsum;
 }
 
 }  // namespace kinglet::quant

@@ -120,9 +120,10 @@ void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float 
     const int n_ctx = cache_->n_ctx();
     const float* qbuf = buf(Act::Q);
     float* att = buf(Act::Att);
-    const DotF32F16Fn dot = dot_f32_f16_fn();
-    const AxpyF16Fn axpy = axpy_f16_fn();
+    const AttnScoresFn scores_fn = attn_scores_fn();
+    const AttnWsumFn wsum_fn = attn_wsum_fn();
     const size_t acc_stride = att_acc_.size() / size_t(pool_.size());
+    const size_t kv_stride = size_t(h.kv_dim());  // halves between positions in the cache
     auto body = [&](int thread, int n_threads) {
         float* scores = &scores_[size_t(thread) * n_ctx];
         float* acc = &att_acc_[size_t(thread) * acc_stride];
@@ -131,11 +132,11 @@ void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float 
             const int pos = pos0 + t;
             const int kv_head = head / group;
             const int start = window > 0 ? std::max(0, pos - window + 1) : 0;
+            const int n = pos - start + 1;
             const float* q = qbuf + size_t(t) * Q + head * D;
-            for (int j = start; j <= pos; ++j) scores[j - start] = dot(D, q, cache_->k(layer, j) + kv_head * D) * scale;
-            kinglet::softmax(scores, pos - start + 1);
-            std::fill(acc, acc + D, 0.0f);
-            for (int j = start; j <= pos; ++j) axpy(D, scores[j - start], cache_->v(layer, j) + kv_head * D, acc);
+            scores_fn(D, n, q, cache_->k(layer, start) + kv_head * D, kv_stride, scale, scores);
+            kinglet::softmax(scores, n);
+            wsum_fn(D, n, scores, cache_->v(layer, start) + kv_head * D, kv_stride, acc);
             std::copy(acc, acc + D, att + size_t(t) * h.n_head * D + head * D);
         }
     };

@@ -84,6 +84,32 @@ private slots:
                 QVERIFY(std::fabs(y[size_t(i)] - (x[size_t(i)] + 0.5f * kinglet::fp16_to_fp32(h[size_t(i)]))) < 1e-6f);
         }
     }
+
+    void attentionHelpers() {
+        for (int d : {64, 80, 128, 36}) {
+            const int n = 13, stride = 2 * d + 8;
+            std::vector<uint16_t> kv(size_t(n) * stride);
+            const auto src = gaussian(int64_t(kv.size()), uint32_t(d));
+            for (size_t i = 0; i < kv.size(); ++i) kv[i] = kinglet::fp32_to_fp16(src[i]);
+            const auto q = gaussian(d, 99), p = gaussian(n, 98);
+            std::vector<double> ref_s(n), ref_w(size_t(d), 0.0);
+            for (int j = 0; j < n; ++j) {
+                double s = 0;
+                for (int i = 0; i < d; ++i) s += double(q[size_t(i)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
+                ref_s[size_t(j)] = 0.5 * s;
+                for (int i = 0; i < d; ++i) ref_w[size_t(i)] += double(p[size_t(j)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
+            }
+            for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+                if (int(level) > int(kinglet::max_supported_simd_level())) continue;
+                kinglet::force_simd_level_for_tests(level);
+                std::vector<float> s(n), w(size_t(d), 7.0f);
+                kinglet::attn_scores_fn()(d, n, q.data(), kv.data(), size_t(stride), 0.5f, s.data());
+                kinglet::attn_wsum_fn()(d, n, p.data(), kv.data(), size_t(stride), w.data());
+                for (int j = 0; j < n; ++j) QVERIFY(std::fabs(s[size_t(j)] - ref_s[size_t(j)]) < 1e-4);
+                for (int i = 0; i < d; ++i) QVERIFY(std::fabs(w[size_t(i)] - ref_w[size_t(i)]) < 1e-4);
+            }
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestQuantGemm)
