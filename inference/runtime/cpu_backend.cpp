@@ -11,6 +11,9 @@
 
 namespace kinglet {
 
+// Element-wise work smaller than this runs on the calling thread (a wake-up costs more).
+constexpr size_t kParallelElements = 65536;
+
 CpuBackend::CpuBackend(int n_threads) : pool_(n_threads) {}
 
 std::string CpuBackend::name() const { return "CPU (" + simd_level_name(simd_level()) + ")"; }
@@ -60,7 +63,11 @@ void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int r
     const float* weight = floats_of(w).data();
     float* o = buf(out);
     const float* x = buf(in) + size_t(in_row0) * row_len;
-    for (int r = 0; r < n_rows; ++r) kinglet::rmsnorm(o + size_t(r) * row_len, x + size_t(r) * row_len, weight, row_len, eps);
+    auto rows = [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) kinglet::rmsnorm(o + size_t(r) * row_len, x + size_t(r) * row_len, weight, row_len, eps);
+    };
+    if (size_t(n_rows) * row_len >= kParallelElements) pool_.parallel_for(n_rows, rows);
+    else rows(0, n_rows);
 }
 
 void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
@@ -152,8 +159,14 @@ void CpuBackend::add(Act x, Act y, size_t n) {
 
 void CpuBackend::glu(FfnActivation act, size_t n) {
     flush();
-    if (act == FfnActivation::Gelu) gelu_mul(buf(Act::Gate), buf(Act::Up), int(n));
-    else silu_mul(buf(Act::Gate), buf(Act::Up), int(n));
+    float* g = buf(Act::Gate);
+    const float* u = buf(Act::Up);
+    auto part = [&](int64_t b, int64_t e) {
+        if (act == FfnActivation::Gelu) gelu_mul(g + b, u + b, int(e - b));
+        else silu_mul(g + b, u + b, int(e - b));
+    };
+    if (n >= kParallelElements) pool_.parallel_for(int64_t(n), part);  // prompt batches only
+    else part(0, int64_t(n));
 }
 
 void CpuBackend::softcap(Act x, size_t n, float cap) {
