@@ -12,6 +12,8 @@
 #include <QStandardPaths>
 
 #include "app_settings.h"
+#include "assistant_actions.h"
+#include "assistant_controller.h"
 #include "chat_controller.h"
 #include "chat_store.h"
 #include "inference_worker.h"
@@ -30,7 +32,9 @@ bool parseCommandLine(const QStringList& arguments, AppOptions* options, QString
     const QCommandLineOption prompt("prompt", QCoreApplication::translate("main", "Open a new chat with this message sent."), "TEXT");
     const QCommandLineOption smoke("smoke-test",
                                    QCoreApplication::translate("main", "Start, render the first frame, exit 0 (packaging checks)."));
-    p.addOptions({dataDir, model, prompt, smoke});
+    const QCommandLineOption action("action", QCoreApplication::translate("main", "Run the writing assistant's ACTION (e.g. summarize) on the text, in the running Kinglet if there is one."), "ACTION");
+    const QCommandLineOption from("from", QCoreApplication::translate("main", "Where --action takes the text: clipboard, selection or stdin."), "SOURCE");
+    p.addOptions({dataDir, model, prompt, smoke, action, from});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return false;
@@ -45,6 +49,12 @@ bool parseCommandLine(const QStringList& arguments, AppOptions* options, QString
     options->model = p.value(model);
     options->prompt = p.value(prompt);
     options->smokeTest = p.isSet(smoke);
+    options->action = p.value(action);
+    options->from = p.value(from);
+    if (!options->from.isEmpty() && !QStringList{"clipboard", "selection", "stdin"}.contains(options->from)) {
+        *error = QCoreApplication::translate("main", "--from must be clipboard, selection or stdin");
+        return false;
+    }
     return true;
 }
 
@@ -79,6 +89,8 @@ AppContext::AppContext(AppOptions options, QObject* parent)
     modelManager_ = std::make_unique<ModelManager>(*engine_, *settings_, *modelFiles_);
     chat_ = std::make_unique<ChatController>(*store_, *engine_, *modelManager_, *settings_);
     chat_->openStore(dataDir_ + QStringLiteral("/chats.sqlite"));
+    assistantActions_ = std::make_unique<AssistantActions>(dataDir_ + QStringLiteral("/settings.ini"));
+    assistant_ = std::make_unique<AssistantController>(*engine_, *modelManager_, *settings_, *assistantActions_, *chat_, *store_);
 
     if (!options_.prompt.isEmpty()) {
         // --prompt: a new chat with that message, sent as soon as the model is ready.
@@ -95,6 +107,7 @@ AppContext::AppContext(AppOptions options, QObject* parent)
 AppContext::~AppContext() {
     // The controller writes the last partial answer; the engine thread stops before the
     // objects it signals go away.
+    assistant_.reset();
     chat_.reset();
     modelManager_.reset();
     engine_.reset();
@@ -113,10 +126,15 @@ QQuickWindow* AppContext::loadWindow(QQmlApplicationEngine& qml) {
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Model", modelManager_.get());
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "ModelFiles", modelFiles_.get());
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Settings", settings_.get());
+    qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Assistant", assistant_.get());
+    qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "AssistantActions", assistantActions_.get());
+    assistant_->setQmlEngine(&qml);
     qml.addImportPath(QStringLiteral("qrc:/"));
     qml.load(QUrl(QStringLiteral("qrc:/Kinglet/Ui/Main.qml")));
     if (qml.rootObjects().isEmpty()) return nullptr;
-    return qobject_cast<QQuickWindow*>(qml.rootObjects().first());
+    auto* window = qobject_cast<QQuickWindow*>(qml.rootObjects().first());
+    assistant_->setMainWindow(window);
+    return window;
 }
 
 }  // namespace kinglet::app

@@ -13,6 +13,8 @@ class QQuickWindow;
 namespace kinglet::app {
 
 class AppSettings;
+class AssistantActions;
+class AssistantController;
 class ChatController;
 class ChatStore;
 class InferenceEngine;
@@ -25,6 +27,8 @@ struct AppOptions {
     QString prompt;     // --prompt TEXT
     bool smokeTest = false;
     bool loadModel = true;  // tests may start without a model
+    QString action;  // --action NAME: run the writing assistant on --from
+    QString from;    // clipboard | selection | stdin (default: clipboard, or the selection when preferred)
     QString demoFolder;     // where the bundled demo model is; empty: next to the program
 };
 
@@ -54,6 +58,8 @@ public:
     ModelListModel& modelFiles() { return *modelFiles_; }
     ModelManager& modelManager() { return *modelManager_; }
     ChatController& chat() { return *chat_; }
+    AssistantActions& assistantActions() { return *assistantActions_; }
+    AssistantController& assistant() { return *assistant_; }
 
     // Registers the backend objects for QML (import Kinglet.Backend) and loads the
     // main window. Returns null (and logs why) when the QML does not load.
@@ -68,6 +74,8 @@ private:
     std::unique_ptr<ModelListModel> modelFiles_;
     std::unique_ptr<ModelManager> modelManager_;
     std::unique_ptr<ChatController> chat_;
+    std::unique_ptr<AssistantActions> assistantActions_;  // the writing assistant
+    std::unique_ptr<AssistantController> assistant_;
 };
 
 // Before any window exists: the Quick Controls style, and software rendering where

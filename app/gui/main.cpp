@@ -1,7 +1,9 @@
 // kinglet: the desktop chat app. Parses the command line, builds the AppContext, shows
 // the window; --smoke-test renders one frame (and, with a model, a short answer) and
 // exits 0, so packaging checks can run the real binary under QT_QPA_PLATFORM=offscreen.
-#include <QGuiApplication>
+#include <QApplication>
+#include <QFile>
+#include <QJsonObject>
 #include <QQmlApplicationEngine>
 #include <QQuickWindow>
 #include <QTemporaryDir>
@@ -10,8 +12,11 @@
 
 #include "app_context.h"
 #include "app_settings.h"
+#include "assistant_controller.h"
+#include "assistant_tray.h"
 #include "chat_controller.h"
 #include "model_manager.h"
+#include "single_instance.h"
 
 using namespace kinglet::app;
 
@@ -51,7 +56,7 @@ void runSmokeTest(QQuickWindow* window, AppContext& ctx) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    QGuiApplication app(argc, argv);
+    QApplication app(argc, argv);  // QApplication: the tray icon's menu is a widget
     QCoreApplication::setOrganizationName(QStringLiteral("Kinglet"));
     QCoreApplication::setApplicationName(QStringLiteral("kinglet"));
     QCoreApplication::setApplicationVersion(QStringLiteral(KINGLET_VERSION));
@@ -67,6 +72,24 @@ int main(int argc, char* argv[]) {
     QTemporaryDir smokeDir;
     if (options.smokeTest && options.dataDir.isEmpty()) options.dataDir = smokeDir.path();
 
+    // One instance per data folder: a second start hands its request (an assistant
+    // action, or just "show") to the running one and exits.
+    QString stdinText;
+    if (options.from == QLatin1String("stdin")) {
+        QFile in;
+        if (in.open(stdin, QIODevice::ReadOnly)) stdinText = QString::fromUtf8(in.readAll());
+    }
+    std::unique_ptr<SingleInstance> instance;
+    if (!options.smokeTest) {
+        const QString name = SingleInstance::serverName(AppContext::resolveDataDir(options.dataDir));
+        QJsonObject request{{"show", true}};
+        if (!options.action.isEmpty())
+            request = QJsonObject{{"action", options.action}, {"from", options.from}, {"text", stdinText}};
+        if (SingleInstance::forward(name, request, 1500)) return 0;
+        instance = std::make_unique<SingleInstance>(name);
+        if (!instance->listen()) std::fprintf(stderr, "kinglet: could not listen on %s\n", qPrintable(name));
+    }
+
     prepareQuick();
     AppContext ctx(options);
     if (options.smokeTest) ctx.settings().setMaxTokens(32);  // a few tokens prove the path
@@ -77,5 +100,25 @@ int main(int argc, char* argv[]) {
         return 1;
     }
     if (options.smokeTest) runSmokeTest(window, ctx);
+    if (instance) {
+        QObject::connect(instance.get(), &SingleInstance::requestReceived, &ctx, [&ctx, window](const QJsonObject& r) {
+            if (r.contains(QStringLiteral("action"))) {
+                ctx.assistant().handleRequest(r.value("action").toString(), r.value("from").toString(), r.value("text").toString());
+            } else {
+                window->show();
+                window->raise();
+                window->requestActivate();
+            }
+        });
+    }
+    std::unique_ptr<AssistantTray> tray;
+    if (!options.smokeTest && AssistantTray::available()) {
+        tray = std::make_unique<AssistantTray>(ctx.assistant(), ctx.assistantActions());
+        tray->setMainWindow(window);
+        tray->show();
+    }
+    if (!options.action.isEmpty()) {
+        QTimer::singleShot(0, &ctx, [&ctx, &options, stdinText] { ctx.assistant().handleRequest(options.action, options.from, stdinText); });
+    }
     return app.exec();
 }

@@ -1,0 +1,411 @@
+// The writing assistant: the text splitter (boundaries, token budgets, a huge input),
+// the actions and their persistence, map-reduce on the demo model with progress and
+// cancel, the clipboard round trip, single-instance hand-over (in process and from a
+// second kinglet process), and the assistant window with screenshots in
+// <build>/test-artifacts/.
+#include <QClipboard>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QGuiApplication>
+#include <QImage>
+#include <QMimeData>
+#include <QProcess>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <memory>
+
+#include "app_context.h"
+#include "app_settings.h"
+#include "assistant_actions.h"
+#include "assistant_controller.h"
+#include "chat_controller.h"
+#include "model_manager.h"
+#include "shared_data.h"
+#include "single_instance.h"
+#include "text_splitter.h"
+
+using namespace kinglet::app;
+
+namespace {
+
+QString artifact(const QString& name) {
+    const QString dir = QStringLiteral(KINGLET_BINARY_DIR "/test-artifacts");
+    QDir().mkpath(dir);
+    return dir + '/' + name;
+}
+
+int words(const QString& s) { return static_cast<int>(s.split(QRegularExpression("\\s+"), Qt::SkipEmptyParts).size()); }
+QString squash(const QString& s) { return s.simplified(); }
+
+// A long, story-like text: paragraphs of sentences.
+QString longText(int chars) {
+    const QStringList sentences = {
+        "Lily went to the park with her dog.", "The sun was warm and the birds sang.",
+        "She found a red ball under a big tree!", "Her friend Tom wanted to play too.",
+        "They shared the ball and laughed all day.", "When it got dark, they went home happy."};
+    QString out;
+    int i = 0;
+    while (out.size() < chars) {
+        out += sentences[i % sentences.size()];
+        out += (++i % 7 == 0) ? "\n\n" : " ";
+    }
+    return out;
+}
+
+struct App {
+    QTemporaryDir dir;
+    std::unique_ptr<AppContext> ctx;
+    bool start(const QString& model, int maxTokens = 24, const QString& theme = "light") {
+        {
+            AppSettings s(dir.filePath("settings.ini"));
+            s.setThreads(1);
+            s.setMaxTokens(maxTokens);
+            s.setTheme(theme);
+        }
+        AppOptions o;
+        o.dataDir = dir.path();
+        o.model = model;
+        o.loadModel = !model.isEmpty();
+        o.demoFolder = dir.filePath("no-demo-here");
+        ctx = std::make_unique<AppContext>(o);
+        if (!model.isEmpty() && !ctx->modelManager().ready()) {
+            QSignalSpy loaded(&ctx->modelManager(), &ModelManager::loaded);
+            if (!loaded.wait(30000)) return false;
+        }
+        return true;
+    }
+};
+
+}  // namespace
+
+class TestAppAssistant : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { prepareQuick(); }
+
+    // ---- text splitter --------------------------------------------------------------
+
+    void splitsAtParagraphsThenSentences() {
+        const QString text = "One two three.\n\nFour five six seven.\n\n"
+                             "Eight nine. Ten eleven twelve! Thirteen fourteen? Fifteen sixteen seventeen.";
+        // Budget 9 words (the packer allows one token per join): the first two paragraphs
+        // share a part; the third is too long and breaks at sentence ends.
+        const QStringList parts = splitText(text, 9, words);
+        QCOMPARE(parts.size(), 3);
+        QCOMPARE(parts[0], QString("One two three.\n\nFour five six seven."));
+        QCOMPARE(parts[1], QString("Eight nine. Ten eleven twelve!"));
+        QCOMPARE(parts[2], QString("Thirteen fourteen? Fifteen sixteen seventeen."));
+        QCOMPARE(splitSentences("He said \"Stop.\" Then he left.  Done"),
+                 QStringList({"He said \"Stop.\"", "Then he left.", "Done"}));
+        QVERIFY(splitText("  \n\n \n", 8, words).isEmpty());
+    }
+
+    void longSentencesBreakBetweenWordsAndLongWordsInside() {
+        QString sentence;
+        for (int i = 0; i < 50; ++i) sentence += QString("w%1 ").arg(i);
+        QStringList parts = splitText(sentence.trimmed(), 10, words);
+        QCOMPARE(parts.size(), 5);
+        for (const QString& p : parts) QVERIFY(words(p) <= 10);
+        QCOMPARE(squash(parts.join(' ')), squash(sentence));
+        // A single 1000-character "word" with a character counter: cut inside.
+        const QString blob(1000, QChar('x'));
+        parts = splitText(blob, 64, [](const QString& s) { return int(s.size()); });
+        QVERIFY(parts.size() >= 16);
+        for (const QString& p : parts) QVERIFY(p.size() <= 64);
+        QCOMPARE(parts.join(QString()), blob);
+    }
+
+    void hugeInputKeepsEveryWordWithinBudget() {
+        const QString text = longText(250000);
+        auto approxTokens = [](const QString& s) { return int(s.size() / 4) + 1; };
+        QElapsedTimer t;
+        t.start();
+        const QStringList parts = splitText(text, 500, approxTokens);
+        QVERIFY2(t.elapsed() < 10000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(parts.size() > 100);
+        for (const QString& p : parts) {
+            QVERIFY(approxTokens(p) <= 500);
+            QVERIFY(p.endsWith('.') || p.endsWith('!') || p.endsWith('?'));  // sentence ends
+        }
+        QCOMPARE(squash(parts.join(' ')), squash(text));
+        std::atomic<bool> cancel{true};
+        QVERIFY(splitText(text, 500, approxTokens, &cancel).size() < 2);
+    }
+
+    // ---- actions --------------------------------------------------------------------
+
+    void actionsAreEditableAndPersist() {
+        QTemporaryDir dir;
+        const QString ini = dir.filePath("settings.ini");
+        QString id;
+        {
+            AssistantActions a(ini);
+            QCOMPARE(a.actions().size(), 11);
+            for (const AssistantAction& x : a.actions()) QVERIFY2(x.prompt.contains("{text}"), qPrintable(x.id));
+            QVERIFY(a.find("summarize"));
+            QCOMPARE(a.find("key points")->id, QString("key-points"));
+            QCOMPARE(a.find("Fix grammar and spelling")->id, QString("fix"));
+            QVERIFY(!a.find("nope"));
+            QSignalSpy changed(&a, &AssistantActions::changed);
+            id = a.add("Pirate", "Say this like a pirate: {text}");
+            QVERIFY(!id.isEmpty());
+            QVERIFY(a.update("summarize", "Summary", "TL;DR: {text}"));
+            QVERIFY(a.remove("expand"));
+            QVERIFY(!a.remove("expand"));
+            a.setLanguage("German");
+            a.setPreferSelection(true);
+            QVERIFY(changed.count() >= 4);
+        }
+        AssistantActions b(ini);
+        QCOMPARE(b.actions().size(), 11);
+        QCOMPARE(b.find(id)->prompt, QString("Say this like a pirate: {text}"));
+        QCOMPARE(b.find("summarize")->name, QString("Summary"));
+        QVERIFY(!b.find("expand"));
+        QCOMPARE(b.language(), QString("German"));
+        QVERIFY(b.preferSelection());
+        QCOMPARE(AssistantActions::render(b.find("translate")->prompt, "Hallo", b.language()),
+                 QString("Translate the following text to German. Reply with the translation only.\n\nHallo"));
+        QCOMPARE(AssistantActions::render("No placeholder", "abc", {}), QString("No placeholder\n\nabc"));
+        b.restoreDefaults();
+        QCOMPARE(AssistantActions(ini).find("summarize")->name, QString("Summarize"));
+    }
+
+    // ---- clipboard ------------------------------------------------------------------
+
+    void clipboardRoundTripAndClearMessages() {
+        App app;
+        QVERIFY(app.start(QString()));
+        AssistantController& a = app.ctx->assistant();
+        QClipboard* cb = QGuiApplication::clipboard();
+        cb->setText("Text from the clipboard");
+        QVERIFY(a.loadFrom("clipboard"));
+        QCOMPARE(a.sourceText(), QString("Text from the clipboard"));
+        QVERIFY(a.message().isEmpty());
+        // Asked for the selection where there is none (offscreen, Wayland): the clipboard.
+        if (!cb->supportsSelection()) QVERIFY(a.loadFrom("selection"));
+
+        cb->clear();
+        QVERIFY(!a.loadFrom("clipboard"));
+        QVERIFY2(a.message().contains("empty"), qPrintable(a.message()));
+        auto* md = new QMimeData;
+        QImage img(8, 8, QImage::Format_RGB32);
+        img.fill(Qt::red);
+        md->setImageData(img);
+        cb->setMimeData(md);
+        QVERIFY(!a.loadFrom("clipboard"));
+        QVERIFY2(a.message().contains("image"), qPrintable(a.message()));
+
+        // No model: a clear message, no hang.
+        a.setSourceText("Some text");
+        QSignalSpy failed(&a, &AssistantController::failed);
+        a.run("summarize");
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(a.message().contains("No model"), qPrintable(a.message()));
+        QVERIFY(!a.busy());
+    }
+
+    // ---- the model ------------------------------------------------------------------
+
+    void shortTextStreamsAndReplacesTheClipboard() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        App app;
+        QVERIFY(app.start(model));
+        AssistantController& a = app.ctx->assistant();
+        QGuiApplication::clipboard()->setText("Lily and Tom played with a ball in the park.");
+        QVERIFY(a.loadFrom("auto"));
+        QSignalSpy finished(&a, &AssistantController::finished);
+        QSignalSpy streamed(&a, &AssistantController::resultChanged);
+        a.run("rewrite");
+        QVERIFY(a.busy());
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!a.busy());
+        QVERIFY(!a.result().isEmpty());
+        QVERIFY(streamed.count() >= 1);
+        QCOMPARE(a.partCount(), 0);  // one part: no map-reduce
+        a.replaceClipboard();
+        QCOMPARE(QGuiApplication::clipboard()->text(), a.result());
+
+        // Open in chat: a new conversation with the prompt and the answer.
+        QVERIFY(a.openInChat());
+        QVERIFY(!app.ctx->chat().currentId().isEmpty());
+    }
+
+    void mapReduceOver200kCharactersReportsParts() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        App app;
+        QVERIFY(app.start(model, 16));
+        AssistantController& a = app.ctx->assistant();
+        a.setSourceText(longText(200000));
+        QSignalSpy progress(&a, &AssistantController::progress);
+        QSignalSpy finished(&a, &AssistantController::finished);
+        QSignalSpy failed(&a, &AssistantController::failed);
+
+        // The GUI thread keeps turning while the parts are split and summarised.
+        QElapsedTimer sinceTick;
+        sinceTick.start();
+        qint64 longestGap = 0;
+        QTimer ticker;
+        ticker.setInterval(10);
+        connect(&ticker, &QTimer::timeout, [&] {
+            longestGap = std::max(longestGap, sinceTick.elapsed());
+            sinceTick.restart();
+        });
+        ticker.start();
+        a.run("summarize");
+        QVERIFY(finished.wait(600000) || !failed.isEmpty());
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+        ticker.stop();
+
+        QVERIFY(progress.count() >= 3);
+        const int parts = progress.first().at(1).toInt();
+        QVERIFY2(parts >= 3, qPrintable(QString::number(parts)));
+        QCOMPARE(progress.first().at(0).toInt(), 1);
+        int lastFirstRound = 0;
+        for (const auto& p : progress) {
+            if (p.at(1).toInt() != parts) break;
+            QCOMPARE(p.at(0).toInt(), ++lastFirstRound);
+        }
+        QCOMPARE(lastFirstRound, parts);
+        QVERIFY(!a.result().isEmpty());
+        QVERIFY2(a.status().startsWith("Done"), qPrintable(a.status()));
+        qInfo("200,000 characters: %d parts, longest GUI stall %lld ms", parts, longestGap);
+        QVERIFY2(longestGap < 1000, qPrintable(QString::number(longestGap)));
+    }
+
+    void stopCancelsMidWayAndRetryWorks() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        App app;
+        QVERIFY(app.start(model, 16));
+        AssistantController& a = app.ctx->assistant();
+        a.setSourceText(longText(120000));
+        QSignalSpy progress(&a, &AssistantController::progress);
+        QSignalSpy finished(&a, &AssistantController::finished);
+        a.run("key points");
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
+        a.stop();
+        QVERIFY(!a.busy());
+        QCOMPARE(a.status(), QString("Stopped"));
+        const int seen = int(progress.count());
+        QTest::qWait(500);
+        QCOMPARE(int(progress.count()), seen);  // nothing more runs
+        QCOMPARE(finished.count(), 0);
+
+        a.setSourceText("A short text about a dog.");
+        a.retry();
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!a.result().isEmpty());
+    }
+
+    // ---- single instance ------------------------------------------------------------
+
+    void secondInstanceObjectForwards() {
+        QTemporaryDir dir;
+        const QString name = SingleInstance::serverName(dir.path());
+        QCOMPARE(SingleInstance::serverName(dir.path()), name);
+        QVERIFY(name != SingleInstance::serverName(dir.filePath("other")));
+        QVERIFY(!SingleInstance::forward(name, {{"show", true}}, 300));  // nobody there yet
+
+        SingleInstance first(name);
+        QVERIFY(first.listen());
+        SingleInstance second(name);
+        QVERIFY(!second.listen());  // the first one owns it
+        QSignalSpy got(&first, &SingleInstance::requestReceived);
+        // forward() blocks, so the answer must come from another thread's event loop:
+        // run the client on a thread.
+        bool ok = false;
+        std::unique_ptr<QThread> t(QThread::create([&] {
+            ok = SingleInstance::forward(name, {{"action", "summarize"}, {"from", "clipboard"}}, 5000);
+        }));
+        t->start();
+        QTRY_VERIFY_WITH_TIMEOUT(t->isFinished(), 10000);
+        QVERIFY(ok);
+        QCOMPARE(got.count(), 1);
+        QCOMPARE(got.first().first().toJsonObject().value("action").toString(), QString("summarize"));
+    }
+
+    void secondProcessHandsOverAndExits() {
+#ifndef KINGLET_APP_BIN
+        QSKIP("the kinglet program is not built");
+#else
+        App app;
+        QVERIFY(app.start(QString()));
+        SingleInstance server(SingleInstance::serverName(app.dir.path()));
+        QVERIFY(server.listen());
+        QSignalSpy got(&server, &SingleInstance::requestReceived);
+        connect(&server, &SingleInstance::requestReceived, this, [&app](const QJsonObject& r) {
+            app.ctx->assistant().handleRequest(r.value("action").toString(), r.value("from").toString(),
+                                               r.value("text").toString());
+        });
+        QProcess second;
+        second.setProgram(QStringLiteral(KINGLET_APP_BIN));
+        second.setArguments({"--data-dir", app.dir.path(), "--action", "summarize", "--from", "stdin"});
+        second.start();
+        QVERIFY(second.waitForStarted(10000));
+        second.write("Text piped into the second kinglet.");
+        second.closeWriteChannel();
+        QTRY_VERIFY_WITH_TIMEOUT(second.state() == QProcess::NotRunning, 20000);
+        QCOMPARE(second.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(second.exitCode(), 0);
+        QCOMPARE(got.count(), 1);
+        QCOMPARE(app.ctx->assistant().sourceText(), QString("Text piped into the second kinglet."));
+        QCOMPARE(app.ctx->assistant().actionId(), QString("summarize"));
+#endif
+    }
+
+    // ---- the window -----------------------------------------------------------------
+
+    void windowLoadsStreamsAndLooksRight() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        for (const QString theme : {"light", "dark"}) {
+            App app;
+            QVERIFY(app.start(model, 48, theme));
+            QQmlApplicationEngine qml;
+            QQuickWindow* main = app.ctx->loadWindow(qml);
+            QVERIFY(main);
+            AssistantController& a = app.ctx->assistant();
+            QGuiApplication::clipboard()->clear();
+            a.handleRequest(QString(), "clipboard", QString());  // tray click on an empty clipboard
+            QQuickWindow* w = a.window();
+            QVERIFY(w);
+            QVERIFY(QTest::qWaitForWindowExposed(w));
+            QVERIFY(w->flags() & Qt::WindowStaysOnTopHint);
+            QVERIFY(w->findChild<QQuickItem*>("assistantMessage")->isVisible());
+            QTest::qWait(150);
+            QVERIFY(w->grabWindow().save(artifact("assistant-empty-clipboard-" + theme + ".png")));
+
+            QGuiApplication::clipboard()->setText(
+                "The meeting moved to Thursday at 10. Anna brings the slides; Ben books the room. "
+                "Budget questions go to Carla before Wednesday.");
+            QSignalSpy finished(&a, &AssistantController::finished);
+            a.handleRequest("summarize", "clipboard", QString());
+            QVERIFY(finished.wait(60000));
+            QVERIFY(!w->findChild<QQuickItem*>("assistantMessage")->isVisible());
+            QCOMPARE(w->findChild<QQuickItem*>("assistantResult")->property("text").toString(), a.result());
+            QTest::qWait(150);
+            QVERIFY(w->grabWindow().save(artifact("assistant-result-" + theme + ".png")));
+
+            if (theme == "light") {
+                // Long text: the progress bar and "Part n of N" while it works.
+                a.setSourceText(longText(60000));
+                QSignalSpy progress(&a, &AssistantController::progress);
+                a.run("summarize");
+                QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
+                QVERIFY(w->findChild<QQuickItem*>("assistantProgress")->isVisible());
+                QVERIFY(w->grabWindow().save(artifact("assistant-progress.png")));
+                // Esc stops and closes.
+                QTest::keyClick(w, Qt::Key_Escape);
+                QTRY_VERIFY(!w->isVisible());
+                QVERIFY(!a.busy());
+            }
+        }
+    }
+};
+
+QTEST_MAIN(TestAppAssistant)
+#include "test_app_assistant.moc"
