@@ -1,20 +1,54 @@
-// kinglet-cli tokenize: one JSON array of token ids on stdout.
+// kinglet-cli tokenize: one JSON array of token ids on stdout. Works on any GGUF that
+// holds a vocabulary, including vocabulary-only files without weights.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common.h"
+#include "gguf/gguf_file.h"
+#include "util/error.h"
 
 namespace kinglet::cli {
+namespace {
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read '" + path + "'");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
 
 int cmd_tokenize(const ArgList& argv) {
-    Args args(argv, merge({kModelOptions, {"-p", "--prompt"}}), {"--no-bos", "--special"});
-    auto text = args.get("-p") ? args.get("-p") : args.get("--prompt");
-    if (!text) throw UsageError("tokenize needs -p TEXT");
-    LoadOptions no_prefetch;
-    no_prefetch.prefetch = false;
-    auto model = Model::load(model_path(args), no_prefetch);
-    auto ids = model->tokenizer().encode(*text, !args.flag("--no-bos"), args.flag("--special"));
-    std::printf("%s\n", nlohmann::json(ids).dump().c_str());
+    Args args(argv, merge({kModelOptions, {"-p", "--prompt", "-f", "--file"}}), {"--no-bos", "--special", "--bench"});
+    std::optional<std::string> text = args.get("-p") ? args.get("-p") : args.get("--prompt");
+    if (auto file = args.get("-f") ? args.get("-f") : args.get("--file")) text = read_text_file(*file);
+    if (!text) throw UsageError("tokenize needs -p TEXT or -f FILE");
+    auto file = GgufFile::open(model_path(args));
+    auto tok = Tokenizer::from_gguf(*file);
+    const bool bos = !args.flag("--no-bos"), special = args.flag("--special");
+
+    if (args.flag("--bench")) {  // throughput on one core, median of several runs
+        std::vector<double> seconds;
+        size_t n_tokens = 0;
+        for (int r = 0; r < 5; ++r) {
+            auto t0 = std::chrono::steady_clock::now();
+            n_tokens = tok->encode(*text, bos, special).size();
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        std::sort(seconds.begin(), seconds.end());
+        const double s = seconds[seconds.size() / 2];
+        nlohmann::json j = {{"bytes", text->size()}, {"tokens", n_tokens}, {"ms", s * 1000},
+                            {"mb_per_s", text->size() / s / 1e6}, {"tokenizer", tok->kind()}};
+        std::printf("%s\n", j.dump().c_str());
+        return 0;
+    }
+    std::printf("%s\n", nlohmann::json(tok->encode(*text, bos, special)).dump().c_str());
     return 0;
 }
 

@@ -20,7 +20,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  info      -m MODEL [--json]                   what a model file holds\n"
-    "  tokenize  -m MODEL -p TEXT [--no-bos] [--special]\n"
+    "  tokenize  -m MODEL (-p TEXT | -f FILE) [--no-bos] [--special] [--bench]\n"
     "  generate  -m MODEL -p TEXT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p M]\n"
     "            [--repeat-penalty R] [--seed S] [--ctx N] [--threads N] [--json]\n"
     "  logits    -m MODEL (-p TEXT | --tokens 1,2,3) [--top K] [--gen N] [--json]\n"

@@ -74,4 +74,11 @@ std::string StreamingDetokenizer::push(TokenId id) {
 
 std::string StreamingDetokenizer::flush() { return drain(pending_, true); }
 
+std::string Tokenizer::decode(const std::vector<TokenId>& ids) const {
+    std::string text;
+    for (TokenId id : ids) text += token_to_piece(id);
+    if (adds_space_prefix() && !text.empty() && text[0] == ' ') text.erase(0, 1);
+    return text;
+}
+
 }  // namespace kinglet

@@ -44,6 +44,12 @@ public:
     // End of generation: EOS, EOT, EOM and the known end-of-turn tokens.
     virtual bool is_end_of_generation(TokenId id) const = 0;
     virtual std::string kind() const = 0;  // "sentencepiece" or "bpe:<pre>"
+    // SentencePiece vocabularies put a space before the text (the "dummy prefix").
+    virtual bool adds_space_prefix() const { return false; }
+
+    // The text of a whole token sequence (control tokens omitted), without the leading
+    // space a SentencePiece dummy prefix added: decode(encode(x)) == x.
+    std::string decode(const std::vector<TokenId>& ids) const;
 };
 
 // Turns a stream of token pieces into valid UTF-8 text: bytes of a character that is not

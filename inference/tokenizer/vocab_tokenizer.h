@@ -26,6 +26,7 @@ public:
     TokenId eos_id() const override { return vocab_.eos; }
     bool adds_bos() const override { return vocab_.add_bos; }
     bool is_end_of_generation(TokenId id) const override { return vocab_.eog.count(id) > 0; }
+    bool adds_space_prefix() const override { return vocab_.model == Vocab::Model::Spm && vocab_.add_space_prefix; }
 
     const Vocab& vocab() const { return vocab_; }
 

@@ -81,6 +81,16 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(nobos.out).array().size(), ref["tokens"].toArray().size() - 1);
     }
 
+    void tokenizeVocabularyOnlyFiles() {
+        KINGLET_REQUIRE_SHARED(vocab, "tokenizer/ggml-vocab-qwen2.gguf");
+        Run r = cli({"tokenize", "-m", vocab, "-p", "Hello world", "--no-bos"});
+        QCOMPARE(r.status, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array(), QJsonArray({9707, 1879}));
+        Run b = cli({"tokenize", "-m", vocab, "-p", "Hello world", "--bench"});
+        QCOMPARE(b.status, 0);
+        QVERIFY(QJsonDocument::fromJson(b.out).object()["mb_per_s"].toDouble() > 0);
+    }
+
     void generateIsDeterministicUnderSeed() {
         KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
         const QStringList args = {"generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0.9",

@@ -104,6 +104,31 @@ private slots:
         QVERIFY2(bad == 0, report.c_str());
     }
 
+    void roundTrip_data() { vocabCases_data(); }
+
+    // decode(encode(x)) == x for every test string, plus emoji, CJK, combining marks and
+    // characters only byte fallback can spell.
+    void roundTrip() {
+        QFETCH(QString, name);
+        KINGLET_REQUIRE_SHARED(path, "tokenizer/ggml-vocab-" + name + ".gguf");
+        auto tok = load(path);
+        std::vector<std::string> texts;
+        for (const Case& c : read_cases(path)) texts.push_back(c.text);
+        for (const char* extra : {"\xF0\x9F\xA6\x99 llamas \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "\xE4\xBD\xA0\xE5\xA5\xBD\xEF\xBC\x8C\xE4\xB8\x96\xE7\x95\x8C",
+                                  "e\xCC\x81 cafe\xCC\x81 n\xCC\x83", "\xEA\xB0\x80\xE1\x84\x80 \xF0\x90\x8D\x88", "tab\there\n\nnew  lines   "})
+            texts.push_back(extra);
+        int bad = 0;
+        std::string report;
+        for (const std::string& text : texts) {
+            const std::string back = tok->decode(tok->encode(text, false, false));
+            if (back != text) {
+                ++bad;
+                report += "\n  '" + text + "' came back as '" + back + "'";
+            }
+        }
+        QVERIFY2(bad == 0, report.c_str());
+    }
+
     // The prompt tokens llama.cpp used for every reference run (BOS where the model adds one).
     void referencePrompts() {
         KINGLET_REQUIRE_SHARED(dir, "reference");
