@@ -10,6 +10,8 @@
 
 namespace kinglet {
 namespace quant {
+void fill_quantize_low(KernelTable& t);  // quant_quantize_low.cpp: Q2_K, Q3_K, IQ4_NL, IQ4_XS
+
 namespace {
 
 KernelTable build_table(SimdLevel level) {
@@ -17,6 +19,7 @@ KernelTable build_table(SimdLevel level) {
     fill_scalar_legacy(t);
     fill_scalar_k(t);
     fill_quantize_k(t);
+    fill_quantize_low(t);
     // Each level only overrides the kernels it has; the rest stay scalar.
     if (static_cast<int>(level) >= static_cast<int>(SimdLevel::Avx2)) fill_avx2(t);
     if (level == SimdLevel::Avx512) fill_avx512(t, cpu_features().avx512vnni);
