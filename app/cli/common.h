@@ -36,5 +36,6 @@ int cmd_bench(const ArgList& argv);
 int cmd_quantize(const ArgList& argv);
 int cmd_synth(const ArgList& argv);
 int cmd_devices(const ArgList& argv);
+int cmd_template(const ArgList& argv);
 
 }  // namespace kinglet::cli

@@ -28,6 +28,8 @@ const char* kUsage =
     "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
     "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
     "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
+    "  template  (-m MODEL | --template-file F) --messages FILE.json [--add-generation-prompt]\n"
+    "            [--bos S] [--eos S]                 render a chat template exactly\n"
     "  devices   [--json]                            Vulkan devices Kinglet can use\n"
     "\n"
     "Commands that run a model also take --backend auto|cpu|vulkan and --device INDEX|NAME.\n"
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
         if (command == "quantize") return cmd_quantize(rest);
         if (command == "synth") return cmd_synth(rest);
         if (command == "devices") return cmd_devices(rest);
+        if (command == "template") return cmd_template(rest);
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);

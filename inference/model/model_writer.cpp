@@ -54,7 +54,8 @@ int layer_of(const std::string& name) {
 
 uint32_t file_type_number(const std::string& target) {
     static const std::map<std::string, uint32_t> kNumbers = {{"F32", 0}, {"F16", 1}, {"Q4_0", 2}, {"Q4_1", 3},
-        {"Q8_0", 7}, {"Q5_0", 8}, {"Q5_1", 9}, {"Q4_K", 14}, {"Q4_K_M", 15}, {"Q5_K", 16}, {"Q6_K", 18}, {"BF16", 32}};
+        {"Q8_0", 7}, {"Q5_0", 8}, {"Q5_1", 9}, {"Q2_K", 10}, {"Q3_K", 12}, {"Q4_K", 14}, {"Q4_K_M", 15}, {"Q5_K", 16}, {"Q6_K", 18},
+        {"IQ4_NL", 25}, {"IQ4_XS", 30}, {"BF16", 32}};
     auto it = kNumbers.find(target);
     return it == kNumbers.end() ? 0 : it->second;
 }

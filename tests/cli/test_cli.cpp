@@ -91,6 +91,28 @@ private slots:
         QVERIFY(QJsonDocument::fromJson(b.out).object()["mb_per_s"].toDouble() > 0);
     }
 
+    // `template` prints a shared case's rendering byte for byte.
+    void templateRendersExactly() {
+        KINGLET_REQUIRE_SHARED(path, "templates/Qwen-Qwen2.5-7B-Instruct.json");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject j = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonObject c = j["cases"].toArray()[0].toObject();
+        QTemporaryDir dir;
+        QFile tmpl(dir.path() + "/t.jinja"), msgs(dir.path() + "/m.json");
+        QVERIFY(tmpl.open(QIODevice::WriteOnly) && msgs.open(QIODevice::WriteOnly));
+        tmpl.write(j["template"].toString().toUtf8());
+        msgs.write(QJsonDocument(c["messages"].toArray()).toJson());
+        tmpl.close();
+        msgs.close();
+        QStringList args = {"template", "--template-file", tmpl.fileName(), "--messages", msgs.fileName(),
+                            "--bos", c["bos_token"].toString(), "--eos", c["eos_token"].toString()};
+        if (c["add_generation_prompt"].toBool()) args << "--add-generation-prompt";
+        Run r = cli(args);
+        QCOMPARE(r.status, 0);
+        QCOMPARE(QString::fromUtf8(r.out), c["expected"].toString());
+    }
+
     void generateIsDeterministicUnderSeed() {
         KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
         const QStringList args = {"generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0.9",

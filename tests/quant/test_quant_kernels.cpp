@@ -167,11 +167,12 @@ private slots:
         QVERIFY(!kinglet::is_supported_weight_type(GgmlType::Q8_K));
         QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::vec_dot_type(GgmlType::IQ1_S));
         for (GgmlType t : kQuantizable) QVERIFY(kinglet::can_quantize_to(t));
-        for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::Q8_1})
-            QVERIFY(!kinglet::can_quantize_to(t));
+        for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS})
+            QVERIFY(kinglet::can_quantize_to(t));
+        for (GgmlType t : {GgmlType::Q8_1, GgmlType::IQ2_XS}) QVERIFY(!kinglet::can_quantize_to(t));
         float x[256] = {};
         uint8_t out[512];
-        QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::quantize_row(GgmlType::Q2_K, x, out, 256));
+        QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::quantize_row(GgmlType::IQ2_XS, x, out, 256));
         QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::quantize_row(GgmlType::Q8_0, x, out, 33));
         QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::dequantize_row(GgmlType::IQ2_XS, out, x, 256));
         QVERIFY_THROWS_EXCEPTION(kinglet::Error, kinglet::vec_dot(GgmlType::IQ2_XS, 256, out, out));

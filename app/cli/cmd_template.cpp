@@ -1,0 +1,63 @@
+// kinglet-cli template: renders a chat template exactly (no newline added), from a
+// model file or a template file, for checking formats by hand or from scripts.
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "chat/chat_template.h"
+#include "common.h"
+#include "gguf/gguf_file.h"
+#include "util/error.h"
+
+namespace kinglet::cli {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read '" + path + "'");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+int cmd_template(const ArgList& argv) {
+    Args args(argv, merge({kModelOptions, {"--template-file", "--messages", "--bos", "--eos"}}),
+              {"--add-generation-prompt"});
+    auto messages_path = args.get("--messages");
+    if (!messages_path) throw UsageError("template needs --messages FILE.json");
+    std::string source, bos = args.get_or("--bos", ""), eos = args.get_or("--eos", "");
+    if (auto f = args.get("--template-file")) {
+        source = read_file(*f);
+    } else {
+        auto file = GgufFile::open(model_path(args));
+        auto tmpl = file->get_string("tokenizer.chat_template");
+        if (!tmpl) throw Error("the model has no chat template (tokenizer.chat_template)");
+        source = *tmpl;
+        auto tokens = file->get_array("tokenizer.ggml.tokens");
+        auto token_text = [&](const char* key) -> std::string {
+            auto id = file->get_int(key);
+            return tokens && id && *id >= 0 && size_t(*id) < tokens->strings.size() ? tokens->strings[*id] : "";
+        };
+        if (!args.get("--bos")) bos = token_text("tokenizer.ggml.bos_token_id");
+        if (!args.get("--eos")) eos = token_text("tokenizer.ggml.eos_token_id");
+    }
+    chat::ChatTemplateInput input;
+    try {
+        auto parsed = nlohmann::ordered_json::parse(read_file(*messages_path));
+        input.messages = parsed.is_object() && parsed.contains("messages") ? parsed["messages"] : parsed;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("'" + *messages_path + "' is not valid JSON: " + e.what());
+    }
+    if (!input.messages.is_array()) throw Error("--messages must hold a JSON array of {role, content}");
+    input.add_generation_prompt = args.flag("--add-generation-prompt");
+    input.bos_token = bos;
+    input.eos_token = eos;
+    const std::string out = chat::ChatTemplate(source).render(input);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+}  // namespace kinglet::cli
