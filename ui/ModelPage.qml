@@ -1,6 +1,6 @@
-// The models page: the models found on this computer, load / unload with progress, and
-// how to get one when there is none. The model library (catalog, downloads, import)
-// grows into this page.
+// The models page, the model library: the models on this computer with what they are
+// and whether they fit, a curated catalog to download from, the download queue, and the
+// models folder (open, change).
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -11,11 +11,12 @@ Rectangle {
     color: Theme.window
     signal done()
     property bool canClose: true
+    property alias tab: tabs.currentIndex  // 0 on this computer, 1 get models, 2 downloads
 
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 24
-        spacing: 14
+        spacing: 12
 
         RowLayout {
             Layout.fillWidth: true
@@ -27,22 +28,47 @@ Rectangle {
                 Layout.fillWidth: true
                 Accessible.role: Accessible.Heading
             }
-            Button { text: qsTr("Refresh"); onClicked: ModelFiles.refresh() }
+            Button { text: qsTr("Refresh"); onClicked: Library.refresh() }
             Button { visible: page.canClose; text: qsTr("Back to chat"); onClicked: page.done() }
         }
 
-        // No model at all: say plainly how to get one.
-        Rectangle {
-            visible: ModelFiles.count === 0
+        // Where the models are, and how much room there is to run them.
+        RowLayout {
             Layout.fillWidth: true
-            implicitHeight: emptyColumn.implicitHeight + 32
+            spacing: 8
+            Label { text: qsTr("Models folder:"); color: Theme.mutedText }
+            TextEdit {
+                Layout.fillWidth: true
+                text: Library.modelsFolder
+                readOnly: true
+                selectByMouse: true
+                font.family: Theme.monoFamily
+                color: Theme.text
+                wrapMode: TextEdit.WrapAnywhere
+                Accessible.name: qsTr("Models folder")
+            }
+            Button { text: qsTr("Open"); onClicked: Library.openFolder("") }
+            Button { text: qsTr("Change\u2026"); onClicked: folderDialog.open() }
+        }
+        Label {
+            Layout.fillWidth: true
+            text: Library.memoryText
+            color: Theme.mutedText
+            font.pointSize: Theme.smallFontSize
+        }
+
+        // No model at all: one click to a working one.
+        Rectangle {
+            visible: Library.count === 0
+            Layout.fillWidth: true
+            implicitHeight: emptyColumn.implicitHeight + 28
             radius: Theme.radius
             color: Theme.raised
             border.color: Theme.border
             ColumnLayout {
                 id: emptyColumn
                 anchors.fill: parent
-                anchors.margins: 16
+                anchors.margins: 14
                 spacing: 8
                 Label {
                     text: qsTr("No model yet")
@@ -54,27 +80,16 @@ Rectangle {
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
                     color: Theme.text
-                    textFormat: Text.StyledText
-                    text: qsTr("Kinglet runs language models in the GGUF format on this computer. Download one "
-                               + "(for example a small instruct model such as Qwen2.5 0.5B Instruct, Q4_K_M, from "
-                               + "Hugging Face) and put the <b>.gguf</b> file into this folder, then press Refresh:")
-                }
-                TextEdit {
-                    Layout.fillWidth: true
-                    text: ModelFiles.userFolder
-                    readOnly: true
-                    selectByMouse: true
-                    font.family: Theme.monoFamily
-                    color: Theme.text
-                    wrapMode: TextEdit.WrapAnywhere
-                    Accessible.name: qsTr("Models folder")
+                    text: qsTr("Kinglet runs language models (GGUF files) on this computer, offline. Download one below: "
+                               + "Qwen2.5 1.5B Instruct Q4_K_M is a good start. Or put a .gguf file you already have into the "
+                               + "models folder and press Refresh.")
                 }
                 RowLayout {
                     Button {
-                        text: qsTr("Open the models folder")
-                        onClicked: Qt.openUrlExternally("file://" + ModelFiles.userFolder)
+                        text: qsTr("Get the 1 MB demo model")
+                        onClicked: { const e = Library.download(0); if (e.length > 0) Chat.info(e); else tabs.currentIndex = 2 }
                     }
-                    Button { text: qsTr("Copy the path"); onClicked: Chat.copyText(ModelFiles.userFolder) }
+                    Button { text: qsTr("Copy the folder path"); onClicked: Chat.copyText(Library.modelsFolder) }
                 }
             }
         }
@@ -87,73 +102,63 @@ Rectangle {
             Layout.fillWidth: true
         }
 
-        ListView {
-            id: list
+        TabBar {
+            id: tabs
+            objectName: "libraryTabs"
+            Layout.fillWidth: true
+            currentIndex: Library.count === 0 ? 1 : 0
+            TabButton { text: qsTr("On this computer (%1)").arg(Library.count) }
+            TabButton { text: qsTr("Get models") }
+            TabButton {
+                text: Library.downloads.active > 0 ? qsTr("Downloads (%1)").arg(Library.downloads.active) : qsTr("Downloads")
+            }
+        }
+
+        StackLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            clip: true
-            spacing: 6
-            model: ModelFiles
-            Accessible.role: Accessible.List
-            Accessible.name: qsTr("Models on this computer")
-            delegate: Rectangle {
-                id: row
-                required property string name
-                required property string path
-                required property string sizeText
-                required property bool demo
-                readonly property bool current: Model.path === path
-                width: ListView.view.width
-                implicitHeight: rowLayout.implicitHeight + 20
-                radius: Theme.radius
-                color: current ? Theme.selected : Theme.raised
-                border.color: Theme.border
-                RowLayout {
-                    id: rowLayout
-                    anchors.fill: parent
-                    anchors.margins: 10
-                    anchors.leftMargin: 14
-                    spacing: 12
-                    ColumnLayout {
-                        Layout.fillWidth: true
-                        spacing: 2
-                        Label {
-                            text: row.name + (row.demo ? "  \u00b7  " + qsTr("demo model (writes tiny stories)") : "")
-                            font.bold: true
-                            color: Theme.text
-                            elide: Text.ElideRight
-                            Layout.fillWidth: true
-                        }
-                        Label {
-                            text: row.sizeText + "  \u00b7  " + row.path
-                            color: Theme.mutedText
-                            font.pointSize: Theme.smallFontSize
-                            elide: Text.ElideMiddle
-                            Layout.fillWidth: true
-                        }
-                        ProgressBar {
-                            visible: row.current && Model.state === "loading"
-                            value: Model.progress
-                            Layout.fillWidth: true
-                        }
-                    }
-                    Label {
-                        visible: row.current && Model.state === "ready"
-                        text: qsTr("Loaded")
-                        color: Theme.accent
-                    }
-                    Button {
-                        text: row.current && Model.state === "ready" ? qsTr("Unload")
-                              : row.current && Model.state === "loading" ? qsTr("Cancel") : qsTr("Load")
-                        Accessible.name: text + " " + row.name
-                        onClicked: {
-                            if (row.current && Model.state === "ready") Model.unload()
-                            else if (row.current && Model.state === "loading") Model.cancelLoad()
-                            else Model.load(row.path)
-                        }
-                    }
-                }
+            currentIndex: tabs.currentIndex
+            LibraryInstalled {}
+            LibraryCatalog { onDownloadStarted: tabs.currentIndex = 2 }
+            DownloadList {}
+        }
+    }
+
+    Dialog {
+        id: folderDialog
+        objectName: "modelsFolderDialog"
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: Math.min(560, parent ? parent.width - 40 : 560)
+        modal: true
+        title: qsTr("Models folder")
+        onOpened: { folderField.text = Library.modelsFolder; folderError.text = ""; folderField.forceActiveFocus() }
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: 8
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                color: Theme.text
+                text: qsTr("Kinglet looks for .gguf files in this folder and downloads into it. Files already there stay where they are.")
             }
+            TextField {
+                id: folderField
+                Layout.fillWidth: true
+                font.family: Theme.monoFamily
+                selectByMouse: true
+                Accessible.name: qsTr("Folder path")
+                onAccepted: folderDialog.accept()
+            }
+            Label { id: folderError; Layout.fillWidth: true; wrapMode: Text.Wrap; color: Theme.errorText; visible: text.length > 0 }
+        }
+        footer: DialogButtonBox {
+            Button { text: qsTr("Use this folder"); DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole }
+            Button { text: qsTr("Cancel"); DialogButtonBox.buttonRole: DialogButtonBox.RejectRole }
+        }
+        onAccepted: {
+            const error = Library.setModelsFolder(folderField.text)
+            if (error.length > 0) { folderError.text = error; open() }
         }
     }
 }

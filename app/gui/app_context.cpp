@@ -17,6 +17,7 @@
 #include "chat_controller.h"
 #include "chat_store.h"
 #include "inference_worker.h"
+#include "library_model.h"
 #include "model_list_model.h"
 #include "model_manager.h"
 
@@ -87,6 +88,7 @@ AppContext::AppContext(AppOptions options, QObject* parent)
     connect(settings_.get(), &AppSettings::changed, this,
             [this] { modelFiles_->setExtraFolders(settings_->extraModelFolders()); });
     modelManager_ = std::make_unique<ModelManager>(*engine_, *settings_, *modelFiles_);
+    library_ = std::make_unique<LibraryModel>(*modelFiles_, *modelManager_, *settings_, dataDir_ + QStringLiteral("/settings.ini"));
     chat_ = std::make_unique<ChatController>(*store_, *engine_, *modelManager_, *settings_);
     chat_->openStore(dataDir_ + QStringLiteral("/chats.sqlite"));
     assistantActions_ = std::make_unique<AssistantActions>(dataDir_ + QStringLiteral("/settings.ini"));
@@ -109,6 +111,7 @@ AppContext::~AppContext() {
     // objects it signals go away.
     assistant_.reset();
     chat_.reset();
+    library_.reset();
     modelManager_.reset();
     engine_.reset();
 }
@@ -129,6 +132,7 @@ QQuickWindow* AppContext::loadWindow(QQmlApplicationEngine& qml) {
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Assistant", assistant_.get());
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "AssistantActions", assistantActions_.get());
     assistant_->setQmlEngine(&qml);
+    qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Library", library_.get());
     qml.addImportPath(QStringLiteral("qrc:/"));
     qml.load(QUrl(QStringLiteral("qrc:/Kinglet/Ui/Main.qml")));
     if (qml.rootObjects().isEmpty()) return nullptr;

@@ -18,6 +18,7 @@ class AssistantController;
 class ChatController;
 class ChatStore;
 class InferenceEngine;
+class LibraryModel;
 class ModelListModel;
 class ModelManager;
 
@@ -57,6 +58,7 @@ public:
     InferenceEngine& engine() { return *engine_; }
     ModelListModel& modelFiles() { return *modelFiles_; }
     ModelManager& modelManager() { return *modelManager_; }
+    LibraryModel& library() { return *library_; }
     ChatController& chat() { return *chat_; }
     AssistantActions& assistantActions() { return *assistantActions_; }
     AssistantController& assistant() { return *assistant_; }
@@ -73,6 +75,7 @@ private:
     std::unique_ptr<InferenceEngine> engine_;
     std::unique_ptr<ModelListModel> modelFiles_;
     std::unique_ptr<ModelManager> modelManager_;
+    std::unique_ptr<LibraryModel> library_;  // the model library (catalog, downloads)
     std::unique_ptr<ChatController> chat_;
     std::unique_ptr<AssistantActions> assistantActions_;  // the writing assistant
     std::unique_ptr<AssistantController> assistant_;

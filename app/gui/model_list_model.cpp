@@ -39,6 +39,14 @@ QHash<int, QByteArray> ModelListModel::roleNames() const {
     return {{PathRole, "path"}, {NameRole, "name"}, {SizeRole, "size"}, {SizeTextRole, "sizeText"}, {DemoRole, "demo"}};
 }
 
+void ModelListModel::setUserFolder(const QString& folder) {
+    if (folder.isEmpty() || folder == userFolder_) return;
+    userFolder_ = folder;
+    QDir().mkpath(userFolder_);
+    emit userFolderChanged();
+    refresh();
+}
+
 void ModelListModel::setExtraFolders(const QStringList& folders) {
     if (folders == extraFolders_) return;
     extraFolders_ = folders;

@@ -18,7 +18,7 @@ struct ModelFile {
 class ModelListModel : public QAbstractListModel {
     Q_OBJECT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
-    Q_PROPERTY(QString userFolder READ userFolder CONSTANT)
+    Q_PROPERTY(QString userFolder READ userFolder NOTIFY userFolderChanged)
 public:
     enum Roles { PathRole = Qt::UserRole + 1, NameRole, SizeRole, SizeTextRole, DemoRole };
 
@@ -29,6 +29,7 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     QString userFolder() const { return userFolder_; }
+    void setUserFolder(const QString& folder);  // the models folder (the library can change it)
     void setExtraFolders(const QStringList& folders);
     Q_INVOKABLE void refresh();
     Q_INVOKABLE int indexOfPath(const QString& path) const;
@@ -37,6 +38,7 @@ public:
 
 signals:
     void countChanged();
+    void userFolderChanged();
 
 private:
     QString userFolder_, demoFolder_;

@@ -1,0 +1,98 @@
+// The curated catalog: good small instruct models, one click to download into the
+// models folder. Models this version cannot run are shown as "coming".
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Kinglet.Backend
+
+ListView {
+    id: list
+    clip: true
+    spacing: 6
+    model: Library.catalog
+    objectName: "libraryCatalogList"
+    Accessible.role: Accessible.List
+    Accessible.name: qsTr("Models to download")
+    ScrollBar.vertical: ScrollBar {}
+    signal downloadStarted()
+
+    header: Label {
+        width: list.width - 12
+        bottomPadding: 8
+        wrapMode: Text.Wrap
+        color: Theme.mutedText
+        font.pointSize: Theme.smallFontSize
+        text: qsTr("Downloads come from Hugging Face and go to the models folder. Q4_K_M files are smaller and faster; "
+                   + "Q8_0 files are larger and a little better. Where no checksum has been published with Kinglet, the file "
+                   + "is not verified against a published checksum: its SHA-256 is shown after the download.")
+    }
+
+    delegate: Rectangle {
+        id: row
+        required property int index
+        required property string name
+        required property string architecture
+        required property string parametersText
+        required property string quantization
+        required property string sizeText
+        required property string sha256
+        required property string license
+        required property string description
+        required property bool supported
+        required property bool installed
+        width: ListView.view.width - 12
+        implicitHeight: rowLayout.implicitHeight + 20
+        radius: Theme.radius
+        color: Theme.raised
+        border.color: Theme.border
+        RowLayout {
+            id: rowLayout
+            anchors.fill: parent
+            anchors.margins: 10
+            anchors.leftMargin: 14
+            spacing: 12
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: 3
+                Label {
+                    Layout.fillWidth: true
+                    text: row.name + "  \u00b7  " + row.quantization
+                    font.bold: true
+                    color: Theme.text
+                    elide: Text.ElideRight
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: row.description
+                    color: Theme.text
+                    wrapMode: Text.Wrap
+                    font.pointSize: Theme.smallFontSize
+                }
+                Label {
+                    Layout.fillWidth: true
+                    color: Theme.mutedText
+                    font.pointSize: Theme.smallFontSize
+                    elide: Text.ElideRight
+                    text: [row.sizeText, row.parametersText + " " + qsTr("parameters"), row.architecture, row.license,
+                           row.sha256.length > 0 ? qsTr("checksum published") : qsTr("no published checksum")].join("  \u00b7  ")
+                }
+            }
+            Label {
+                visible: row.installed
+                text: qsTr("Installed")
+                color: Theme.accent
+            }
+            Button {
+                visible: !row.installed
+                enabled: row.supported
+                text: row.supported ? qsTr("Download") : qsTr("Coming")
+                Accessible.name: text + " " + row.name + " " + row.quantization
+                onClicked: {
+                    const error = Library.download(row.index)
+                    if (error.length > 0) Chat.info(error)
+                    else list.downloadStarted()
+                }
+            }
+        }
+    }
+}
