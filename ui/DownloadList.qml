@@ -86,7 +86,7 @@ ListView {
             }
             ProgressBar {
                 Layout.fillWidth: true
-                visible: row.status !== "done" && row.status !== "canceled"
+                visible: row.status === "running" || row.status === "paused" || row.status === "queued" || row.status === "verifying"
                 value: row.progress
                 indeterminate: row.status === "verifying" || (row.status === "running" && row.progress <= 0)
             }
@@ -96,7 +96,7 @@ ListView {
                 font.pointSize: Theme.smallFontSize
                 elide: Text.ElideRight
                 text: [row.progressText, row.speedText, row.etaText].filter(s => s.length > 0).join("  \u00b7  ")
-                visible: row.status !== "done" && row.status !== "canceled"
+                visible: row.status === "running" || row.status === "paused" || row.status === "queued"
             }
             Label {
                 visible: row.note.length > 0

@@ -5,20 +5,13 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Kinglet.Backend
 
-ListView {
-    id: list
-    clip: true
-    spacing: 6
-    model: Library.catalog
-    objectName: "libraryCatalogList"
-    Accessible.role: Accessible.List
-    Accessible.name: qsTr("Models to download")
-    ScrollBar.vertical: ScrollBar {}
+ColumnLayout {
+    id: root
+    spacing: 8
     signal downloadStarted()
 
-    header: Label {
-        width: list.width - 12
-        bottomPadding: 8
+    Label {
+        Layout.fillWidth: true
         wrapMode: Text.Wrap
         color: Theme.mutedText
         font.pointSize: Theme.smallFontSize
@@ -27,6 +20,17 @@ ListView {
                    + "is not verified against a published checksum: its SHA-256 is shown after the download.")
     }
 
+ListView {
+    id: list
+    Layout.fillWidth: true
+    Layout.fillHeight: true
+    clip: true
+    spacing: 6
+    model: Library.catalog
+    objectName: "libraryCatalogList"
+    Accessible.role: Accessible.List
+    Accessible.name: qsTr("Models to download")
+    ScrollBar.vertical: ScrollBar {}
     delegate: Rectangle {
         id: row
         required property int index
@@ -90,9 +94,10 @@ ListView {
                 onClicked: {
                     const error = Library.download(row.index)
                     if (error.length > 0) Chat.info(error)
-                    else list.downloadStarted()
+                    else root.downloadStarted()
                 }
             }
         }
     }
+}
 }

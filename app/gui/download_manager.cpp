@@ -13,7 +13,7 @@ QString speedText(double bps) {
 
 QString etaText(qint64 s) {
     if (s < 0) return {};
-    if (s < 60) return QObject::tr("%1 s left").arg(s);
+    if (s < 60) return QObject::tr("%1 s left").arg(qMax<qint64>(s, 1));
     if (s < 3600) return QObject::tr("%1 min left").arg((s + 30) / 60);
     return QObject::tr("%1 h %2 min left").arg(s / 3600).arg((s % 3600) / 60);
 }
