@@ -101,7 +101,8 @@ Item {
                 required property int index
                 readonly property var block: root.blocks[index] || ({ kind: "text", text: "", language: "" })
                 Layout.fillWidth: true
-                sourceComponent: block.kind === "code" ? codeComponent : textComponent
+                sourceComponent: block.kind === "code" ? codeComponent
+                               : block.kind === "thinking" ? thinkingComponent : textComponent
                 Component {
                     id: textComponent
                     TextEdit {
@@ -120,6 +121,35 @@ Item {
                 Component {
                     id: codeComponent
                     CodeBlock { code: blockLoader.block.text; language: blockLoader.block.language }
+                }
+                // A reasoning model's thoughts: collapsed under a header, so the answer
+                // is what the user reads first.
+                Component {
+                    id: thinkingComponent
+                    ColumnLayout {
+                        spacing: 4
+                        property bool expanded: false
+                        Button {
+                            id: thinkingToggle
+                            flat: true
+                            text: (parent.expanded ? "\u25be " : "\u25b8 ") + qsTr("Thinking")
+                            font.pointSize: Theme.smallFontSize
+                            Accessible.name: parent.expanded ? qsTr("Hide the model's thinking") : qsTr("Show the model's thinking")
+                            onClicked: parent.expanded = !parent.expanded
+                        }
+                        TextEdit {
+                            visible: parent.expanded
+                            Layout.fillWidth: true
+                            text: blockLoader.block.text
+                            textFormat: TextEdit.PlainText
+                            readOnly: true
+                            selectByMouse: true
+                            wrapMode: TextEdit.Wrap
+                            color: Theme.mutedText
+                            font.italic: true
+                            font.pointSize: Theme.fontSize
+                        }
+                    }
                 }
             }
         }

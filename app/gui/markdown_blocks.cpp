@@ -34,8 +34,35 @@ bool fenceClose(const QString& line, const QString& fence) {
 
 }  // namespace
 
-QVector<MarkdownBlock> splitMarkdown(const QString& markdown) {
+// Reasoning models (Qwen3, DeepSeek-R1 distills) write their thoughts first, between
+// <think> and </think>; templates that open the tag in the prompt leave only the close.
+// Returns the thinking text (empty if none) and the answer after it.
+static QString takeThinking(const QString& message, QString* answer) {
+    static const QString kOpen = QStringLiteral("<think>"), kClose = QStringLiteral("</think>");
+    const QString trimmed = message.trimmed();
+    const int close = message.indexOf(kClose);
+    if (trimmed.startsWith(kOpen)) {
+        const int start = message.indexOf(kOpen) + kOpen.size();
+        if (close < 0) {  // still thinking (streaming)
+            *answer = QString();
+            return message.mid(start).trimmed();
+        }
+        *answer = message.mid(close + kClose.size());
+        return message.mid(start, close - start).trimmed();
+    }
+    if (close >= 0 && !message.left(close).contains(kOpen)) {
+        *answer = message.mid(close + kClose.size());
+        return message.left(close).trimmed();
+    }
+    *answer = message;
+    return QString();
+}
+
+QVector<MarkdownBlock> splitMarkdown(const QString& message) {
     QVector<MarkdownBlock> out;
+    QString markdown;
+    const QString thinking = takeThinking(message, &markdown);
+    if (!thinking.isEmpty()) out.push_back({MarkdownBlock::Kind::Thinking, thinking, {}});
     QStringList text, code;
     QString fence, language;
     bool inCode = false;
@@ -70,7 +97,9 @@ QVariantList markdownBlocksForQml(const QString& markdown) {
     QVariantList list;
     for (const MarkdownBlock& b : splitMarkdown(markdown)) {
         QVariantMap m;
-        m[QStringLiteral("kind")] = b.kind == MarkdownBlock::Kind::Code ? QStringLiteral("code") : QStringLiteral("text");
+        m[QStringLiteral("kind")] = b.kind == MarkdownBlock::Kind::Code       ? QStringLiteral("code")
+                                    : b.kind == MarkdownBlock::Kind::Thinking ? QStringLiteral("thinking")
+                                                                              : QStringLiteral("text");
         m[QStringLiteral("text")] = b.text;
         m[QStringLiteral("language")] = b.language;
         list << m;

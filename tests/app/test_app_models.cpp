@@ -110,6 +110,28 @@ private slots:
         QCOMPARE(blocks[1].toMap()["text"].toString(), QString("print(1)"));
     }
 
+    // Reasoning models: the <think> part becomes its own (collapsed) block, before the answer.
+    void thinkingBlocks() {
+        auto blocks = splitMarkdown("<think>\nThe user greets me.\n</think>\n\nHello **there**");
+        QCOMPARE(blocks.size(), 2);
+        QCOMPARE(blocks[0].kind, MarkdownBlock::Kind::Thinking);
+        QCOMPARE(blocks[0].text, QString("The user greets me."));
+        QCOMPARE(blocks[1].kind, MarkdownBlock::Kind::Text);
+        QVERIFY(blocks[1].text.contains("Hello **there**"));
+        // Still streaming the thoughts: no answer yet.
+        blocks = splitMarkdown("<think>Let me see");
+        QCOMPARE(blocks.size(), 1);
+        QCOMPARE(blocks[0].kind, MarkdownBlock::Kind::Thinking);
+        // The template opened the tag in the prompt: only the close appears in the answer.
+        blocks = splitMarkdown("weighing options</think>Answer");
+        QCOMPARE(blocks.size(), 2);
+        QCOMPARE(blocks[0].text, QString("weighing options"));
+        QCOMPARE(blocks[1].text, QString("Answer"));
+        QCOMPARE(markdownBlocksForQml("<think>x</think>y")[0].toMap()["kind"].toString(), QString("thinking"));
+        // A message that only mentions the tag in the middle is left alone.
+        QCOMPARE(splitMarkdown("Use <think> tags like this").size(), 1);
+    }
+
     void markdownSplitting() {
         auto kinds = [](const QString& md) {
             QStringList out;

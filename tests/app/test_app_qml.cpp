@@ -41,7 +41,7 @@ bool seedMarkdownChat(const QString& dataDir) {
     ok &= s.saveConversation({"md", "Reverse a list in Python", QString(), t, t});
     ok &= s.saveMessage({"m1", "md", 0, "user", "How do I reverse a list in Python?", MessageState::Complete, t, {}});
     ok &= s.saveMessage({"m2", "md", 1, "assistant",
-                   "There are **two** common ways:\n\n1. `reversed()` gives an iterator\n2. slicing makes a copy\n\n"
+                   "<think>\nThe user wants both ways; show the copy and the in-place one.\n</think>\n\nThere are **two** common ways:\n\n1. `reversed()` gives an iterator\n2. slicing makes a copy\n\n"
                    "```python\nitems = [1, 2, 3]\nprint(items[::-1])  # [3, 2, 1]\n```\n\nUse `items.reverse()` to "
                    "reverse *in place*.",
                    MessageState::Complete, t, R"({"tokens":57,"tokensPerSecond":41.7,"model":"demo"})"});
