@@ -1,9 +1,7 @@
 // kinglet-cli template: renders a chat template exactly (no newline added), from a
 // model file or a template file, for checking formats by hand or from scripts.
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "chat/chat_template.h"
 #include "common.h"
@@ -11,18 +9,6 @@
 #include "util/error.h"
 
 namespace kinglet::cli {
-namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read '" + path + "'");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-}  // namespace
-
 int cmd_template(const ArgList& argv) {
     Args args(argv, merge({kModelOptions, {"--template-file", "--messages", "--bos", "--eos"}}),
               {"--add-generation-prompt"});
@@ -30,7 +16,7 @@ int cmd_template(const ArgList& argv) {
     if (!messages_path) throw UsageError("template needs --messages FILE.json");
     std::string source, bos = args.get_or("--bos", ""), eos = args.get_or("--eos", "");
     if (auto f = args.get("--template-file")) {
-        source = read_file(*f);
+        source = read_text_file(*f);
     } else {
         auto file = GgufFile::open(model_path(args));
         auto tmpl = file->get_string("tokenizer.chat_template");
@@ -46,7 +32,7 @@ int cmd_template(const ArgList& argv) {
     }
     chat::ChatTemplateInput input;
     try {
-        auto parsed = nlohmann::ordered_json::parse(read_file(*messages_path));
+        auto parsed = nlohmann::ordered_json::parse(read_text_file(*messages_path));
         input.messages = parsed.is_object() && parsed.contains("messages") ? parsed["messages"] : parsed;
     } catch (const nlohmann::json::exception& e) {
         throw Error("'" + *messages_path + "' is not valid JSON: " + e.what());

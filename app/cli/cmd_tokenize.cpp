@@ -3,27 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common.h"
 #include "gguf/gguf_file.h"
 #include "util/error.h"
 
 namespace kinglet::cli {
-namespace {
-
-std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read '" + path + "'");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-}  // namespace
-
 int cmd_tokenize(const ArgList& argv) {
     Args args(argv, merge({kModelOptions, {"-p", "--prompt", "-f", "--file"}}), {"--no-bos", "--special", "--bench"});
     std::optional<std::string> text = args.get("-p") ? args.get("-p") : args.get("--prompt");

@@ -2,7 +2,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
+
+#include "util/error.h"
 
 namespace kinglet::cli {
 
@@ -65,6 +69,14 @@ SamplingParams sampling_params(const Args& args) {
     p.repeat_last_n = args.get_int("--repeat-last-n", p.repeat_last_n, 0, 1 << 20);
     p.seed = args.get_u64("--seed", p.seed);
     return p;
+}
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read '" + path + "'");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
 }
 
 }  // namespace kinglet::cli

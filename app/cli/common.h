@@ -26,6 +26,8 @@ std::string model_path(const Args& args);
 std::unique_ptr<Model> load_model(const Args& args, double* load_ms = nullptr);
 SessionOptions session_options(const Args& args);
 SamplingParams sampling_params(const Args& args);
+// The whole file as bytes; throws kinglet::Error when it cannot be read.
+std::string read_text_file(const std::string& path);
 
 int cmd_info(const ArgList& argv);
 int cmd_tokenize(const ArgList& argv);
