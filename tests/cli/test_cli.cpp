@@ -49,7 +49,7 @@ private slots:
         QTemporaryDir dir;
         QFile junk(dir.path() + "/junk.gguf");
         QVERIFY(junk.open(QIODevice::WriteOnly));
-        junk.write("GGUF\x03\0\0\0 this is not a model", 30);
+        junk.write(QByteArray("GGUF\x03\0\0\0 this is not a model", 28));
         junk.close();
         r = cli({"generate", "-m", junk.fileName(), "-p", "hi"});
         QCOMPARE(r.status, 2);
