@@ -41,8 +41,11 @@ void grid_1d(size_t groups, uint32_t& gx, uint32_t& gy) {
 
 bool VulkanBackend::supports_weight_type(GgmlType type) {
     switch (type) {
-    case GgmlType::F32: case GgmlType::F16: case GgmlType::Q4_0: case GgmlType::Q8_0: case GgmlType::Q4_K:
-    case GgmlType::Q6_K:
+    // Every type the CPU backend runs; dq32 in shaders/dequant.glsl decodes each of them.
+    case GgmlType::F32: case GgmlType::F16: case GgmlType::BF16:
+    case GgmlType::Q4_0: case GgmlType::Q4_1: case GgmlType::Q5_0: case GgmlType::Q5_1: case GgmlType::Q8_0:
+    case GgmlType::Q2_K: case GgmlType::Q3_K: case GgmlType::Q4_K: case GgmlType::Q5_K: case GgmlType::Q6_K:
+    case GgmlType::IQ4_NL: case GgmlType::IQ4_XS:
         return true;
     default:
         return false;

@@ -278,7 +278,7 @@ private slots:
 
     void unsupportedTypeNamesIt() {
         // Not reachable with the shared files (all types are supported); checked directly.
-        QVERIFY(!VulkanBackend::supports_weight_type(GgmlType::Q5_K));
+        QVERIFY(!VulkanBackend::supports_weight_type(GgmlType::IQ2_XXS));
         QVERIFY(VulkanBackend::supports_weight_type(GgmlType::Q4_K));
     }
 
