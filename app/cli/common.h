@@ -39,5 +39,6 @@ int cmd_quantize(const ArgList& argv);
 int cmd_synth(const ArgList& argv);
 int cmd_devices(const ArgList& argv);
 int cmd_template(const ArgList& argv);
+int cmd_download(const ArgList& argv);  // only in builds with the app (Qt Network)
 
 }  // namespace kinglet::cli

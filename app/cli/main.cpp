@@ -31,6 +31,12 @@ const char* kUsage =
     "  template  (-m MODEL | --template-file F) --messages FILE.json [--add-generation-prompt]\n"
     "            [--bos S] [--eos S]                 render a chat template exactly\n"
     "  devices   [--json]                            Vulkan devices Kinglet can use\n"
+#ifdef KINGLET_CLI_DOWNLOAD
+    "  download  URL [--sha256 HEX] [-o FILE] [--retries N]\n"
+    "                                                fetch a model; run again to resume\n"
+#else
+    "  download  (not in this build: it needs Qt Network; build with the app)\n"
+#endif
     "\n"
     "Commands that run a model also take --backend auto|cpu|vulkan and --device INDEX|NAME.\n"
     "Without -m, the demo model installed with Kinglet is used.\n";
@@ -65,6 +71,11 @@ int main(int argc, char** argv) {
         if (command == "synth") return cmd_synth(rest);
         if (command == "devices") return cmd_devices(rest);
         if (command == "template") return cmd_template(rest);
+#ifdef KINGLET_CLI_DOWNLOAD
+        if (command == "download") return cmd_download(rest);
+#else
+        if (command == "download") throw UsageError("this kinglet-cli was built without Qt Network: no download command");
+#endif
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);
