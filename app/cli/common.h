@@ -33,6 +33,7 @@ int cmd_info(const ArgList& argv);
 int cmd_tokenize(const ArgList& argv);
 int cmd_generate(const ArgList& argv);
 int cmd_chat(const ArgList& argv);
+int cmd_summarize(const ArgList& argv);
 int cmd_logits(const ArgList& argv);
 int cmd_bench(const ArgList& argv);
 int cmd_quantize(const ArgList& argv);

@@ -25,6 +25,8 @@ const char* kUsage =
     "            [--repeat-penalty R] [--seed S] [--ctx N] [--threads N] [--json]\n"
     "  logits    -m MODEL (-p TEXT | --tokens 1,2,3) [--top K] [--gen N] [--json]\n"
     "  chat      -m MODEL [--system TEXT]            a conversation in the terminal\n"
+    "  summarize [-m MODEL] [--action NAME] [-f FILE] [--json] [-n N] [--language L]\n"
+    "                                                the writing assistant on a file or stdin\n"
     "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
     "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
     "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
         if (command == "tokenize") return cmd_tokenize(rest);
         if (command == "generate") return cmd_generate(rest);
         if (command == "chat") return cmd_chat(rest);
+        if (command == "summarize") return cmd_summarize(rest);
         if (command == "logits") return cmd_logits(rest);
         if (command == "bench") return cmd_bench(rest);
         if (command == "quantize") return cmd_quantize(rest);
