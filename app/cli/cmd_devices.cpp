@@ -15,7 +15,9 @@ int cmd_devices(const ArgList& argv) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& d : devices)
             list.push_back({{"index", d.index}, {"name", d.name}, {"type", d.type}, {"api_version", d.api_version},
-                            {"device_local_bytes", d.device_local_bytes}, {"fp16", d.shader_float16},
+                            {"device_local_bytes", d.device_local_bytes},
+                            {"free_device_memory", d.free_device_memory}, {"memory_budget", d.memory_budget},
+                            {"fp16", d.shader_float16},
                             {"int8", d.shader_int8}, {"storage_16bit", d.storage_16bit},
                             {"subgroup_size", d.subgroup_size},
                             {"max_storage_buffer_range", d.max_storage_buffer_range},

@@ -1,9 +1,12 @@
 #include "runtime/backend_select.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "runtime/cpu_backend.h"
 #include "util/error.h"
+#include "vulkan/vk_backend.h"
+#include "vulkan/vk_memory_fit.h"
 #include "vulkan/vulkan_backend.h"
 
 namespace kinglet {
@@ -17,6 +20,15 @@ std::unique_ptr<Transformer> on_cpu(const Model& model, int n_ctx, int n_threads
 std::unique_ptr<Transformer> on_vulkan(const Model& model, int n_ctx, const std::string& device, std::string* why) {
     auto backend = make_vulkan_backend(device, why);
     if (!backend) return nullptr;
+    // Refused before any upload when the weights, cache and activations cannot fit.
+    if (const auto* vk = dynamic_cast<const VulkanBackend*>(backend.get())) {
+        const VulkanMemoryNeed need = estimate_vulkan_memory(model, n_ctx, std::min(Transformer::kMaxBatch, n_ctx));
+        const std::string refusal = vulkan_memory_refusal(need, vulkan_free_memory(vk->device_info()));
+        if (!refusal.empty()) {
+            *why = vk->device_info().name + ": the model " + refusal;
+            return nullptr;
+        }
+    }
     try {
         return std::make_unique<Transformer>(model, n_ctx, std::move(backend));
     } catch (const Error& e) {

@@ -21,6 +21,11 @@ struct VulkanDeviceInfo {
     uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
     uint32_t min_storage_offset_alignment = 0;
     uint64_t device_local_bytes = 0;        // largest device-local heap
+    // Bytes of that heap this process may still allocate: the driver's budget minus what is
+    // in use (VK_EXT_memory_budget, which counts other programs' use too), or the heap size
+    // when the driver does not report a budget.
+    uint64_t free_device_memory = 0;
+    bool memory_budget = false;             // free_device_memory came from VK_EXT_memory_budget
     std::vector<std::pair<uint64_t, bool>> heaps;  // (bytes, device-local)
 
     std::string summary() const;  // one line for logs and the CLI

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 #include "util/error.h"
 
@@ -14,7 +15,8 @@ namespace kinglet {
 std::string VulkanDeviceInfo::summary() const {
     auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
     std::string s = "#" + std::to_string(index) + " " + name + " (" + type + ", Vulkan " + api_version + ", " +
-                    mib(device_local_bytes) + " device-local";
+                    mib(device_local_bytes) + " device-local, " + mib(free_device_memory) + " free" +
+                    (memory_budget ? "" : " (no budget reported: heap size)");
     s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
          ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size) +
          ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
@@ -113,14 +115,47 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
         info.shader_float16 = f12.shaderFloat16;
         info.shader_int8 = f12.shaderInt8;
     }
-    VkPhysicalDeviceMemoryProperties mem{};
-    fn_.vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+    read_memory(pd, info);
+    return info;
+}
+
+bool VulkanInstance::has_device_extension(VkPhysicalDevice pd, const char* name) const {
+    uint32_t n = 0;
+    if (fn_.vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> ext(n);
+    if (fn_.vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, ext.data()) < 0) return false;
+    for (uint32_t i = 0; i < n; ++i)
+        if (std::strcmp(ext[i].extensionName, name) == 0) return true;
+    return false;
+}
+
+// The heaps, the largest device-local one, and how much of it is free. The budget is
+// read afresh on every call (describe() runs when a backend is created), so it reflects
+// what other programs hold at load time.
+void VulkanInstance::read_memory(VkPhysicalDevice pd, VulkanDeviceInfo& info) const {
+    VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT};
+    VkPhysicalDeviceMemoryProperties2 mem2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2};
+    info.memory_budget = has_device_extension(pd, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+    if (info.memory_budget) mem2.pNext = &budget;
+    fn_.vkGetPhysicalDeviceMemoryProperties2(pd, &mem2);
+    const VkPhysicalDeviceMemoryProperties& mem = mem2.memoryProperties;
+    int largest = -1;
     for (uint32_t i = 0; i < mem.memoryHeapCount; ++i) {
         const bool local = mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT;
         info.heaps.emplace_back(mem.memoryHeaps[i].size, local);
-        if (local) info.device_local_bytes = std::max<uint64_t>(info.device_local_bytes, mem.memoryHeaps[i].size);
+        if (local && mem.memoryHeaps[i].size > info.device_local_bytes) {
+            info.device_local_bytes = mem.memoryHeaps[i].size;
+            largest = int(i);
+        }
     }
-    return info;
+    info.free_device_memory = info.device_local_bytes;
+    // A driver that reports no budget for the heap (0) is treated as having none.
+    if (info.memory_budget && largest >= 0 && budget.heapBudget[largest] > 0) {
+        const VkDeviceSize b = budget.heapBudget[largest], used = budget.heapUsage[largest];
+        info.free_device_memory = b > used ? b - used : 0;
+    } else {
+        info.memory_budget = false;
+    }
 }
 
 int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::string& selector_in, std::string* why_not) {

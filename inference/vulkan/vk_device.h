@@ -29,6 +29,8 @@ public:
 
 private:
     VulkanInstance() = default;
+    bool has_device_extension(VkPhysicalDevice pd, const char* name) const;
+    void read_memory(VkPhysicalDevice pd, VulkanDeviceInfo& info) const;
     Functions fn_;
     VkInstance instance_ = VK_NULL_HANDLE;
     uint32_t api_version_ = VK_API_VERSION_1_1;

@@ -17,6 +17,7 @@ namespace kinglet::vk {
     X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) X(vkGetPhysicalDeviceProperties)       \
     X(vkGetPhysicalDeviceProperties2) X(vkGetPhysicalDeviceFeatures2)                         \
     X(vkGetPhysicalDeviceMemoryProperties) X(vkGetPhysicalDeviceQueueFamilyProperties)        \
+    X(vkGetPhysicalDeviceMemoryProperties2) X(vkEnumerateDeviceExtensionProperties)           \
     X(vkCreateDevice) X(vkGetDeviceProcAddr)
 
 #define KINGLET_VK_DEVICE_FUNCS(X)                                                            \
