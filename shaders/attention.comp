@@ -3,16 +3,19 @@
 // sliding window), flash-style: keys are taken 64 at a time with a running max and sum,
 // so no scores buffer is needed and any context length works. One workgroup per
 // (head, token); thread i scores key c0+i, then owns output dims i, i+64, ... (D <= 512).
+// Position j is cache row j % rows: a sliding-window layer's cache is a ring of `rows`
+// rows (runtime/kv_cache.h), so a window may wrap past the last row.
 layout(local_size_x = 64) in;
 layout(binding = 0) readonly buffer Q { float q[]; };
 layout(binding = 1) readonly buffer KC { uint kc[]; };
 layout(binding = 2) readonly buffer VC { uint vc[]; };
 layout(binding = 3) buffer A { float att[]; };
-layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos0, window; float scale; } p;
+layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos0, window; float scale; uint rows; } p;
 
 shared float qs[512];
 shared float red[64];
 shared float sp[64];
+shared uint rowbase[64];  // cache index of this chunk's key c, head kvh, dim 0
 
 float v_at(uint idx) { return unpackHalf2x16(vc[idx >> 1]).x * float(1u - (idx & 1u)) +
                               unpackHalf2x16(vc[idx >> 1]).y * float(idx & 1u); }
@@ -32,8 +35,9 @@ void main() {
     for (uint c0 = start; c0 <= pos; c0 += 64u) {
         const uint j = c0 + tid;
         float s = -1e30;
+        rowbase[tid] = (j % p.rows) * p.kv_dim + kvh * D;
         if (j <= pos) {
-            const uint kb = (j * p.kv_dim + kvh * D) >> 1;  // D and kv_dim are even
+            const uint kb = rowbase[tid] >> 1;  // D and kv_dim are even
             float dot = 0.0;
             for (uint d = 0u; d < D / 2u; ++d) {
                 const vec2 kk = unpackHalf2x16(kc[kb + d]);
@@ -59,11 +63,11 @@ void main() {
             const uint d = tid + 64u * k;
             if (d >= D) break;
             float a = acc[k] * f;
-            for (uint c = 0u; c < n; ++c) a += sp[c] * v_at((c0 + c) * p.kv_dim + kvh * D + d);
+            for (uint c = 0u; c < n; ++c) a += sp[c] * v_at(rowbase[c] + d);
             acc[k] = a;
         }
         M = Mn;
-        barrier();  // red and sp are rewritten by the next chunk
+        barrier();  // red, sp and rowbase are rewritten by the next chunk
     }
     for (uint k = 0u; k < 8u; ++k) {
         const uint d = tid + 64u * k;

@@ -41,7 +41,9 @@ public:
     virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) = 0;
     virtual void add_bias(Act x, const TensorInfo& bias, int n_tokens) = 0;
     virtual void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) = 0;
-    // K, V rows of this batch go into the cache at pos0.. (converted to F16).
+    // K, V rows of this batch go into the cache at pos0.. (converted to F16). Each layer's
+    // cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the model):
+    // position p is row p % rows, a ring on sliding-window layers.
     virtual void store_kv(int layer, int n_tokens, int pos0) = 0;
     // Att = softmax(Q K^T * scale, causal, window) V over the cache; window 0 = unlimited.
     virtual void attention(int layer, int n_tokens, int pos0, int window, float scale) = 0;

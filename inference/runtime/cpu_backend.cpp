@@ -22,7 +22,7 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     model_ = &model;
     const Hparams& h = model.hparams();
     const size_t T = shape.max_tokens;
-    cache_ = std::make_unique<KvCache>(h.n_layer, shape.n_ctx, h.kv_dim());
+    cache_ = std::make_unique<KvCache>(h, shape.n_ctx, shape.max_tokens);
     auto size = [&](Act a, size_t n) { bufs_[static_cast<int>(a)].reset(new float[std::max<size_t>(n, 1)]); };
     size(Act::X, T * h.n_embd);
     size(Act::XN, T * std::max(h.n_embd, h.q_dim()));
@@ -35,7 +35,8 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     size(Act::Up, T * h.n_ff);
     size(Act::Logits, T * size_t(h.n_vocab));
     scores_.assign(size_t(pool_.size()) * shape.n_ctx, 0.0f);
-    att_acc_.assign(size_t(pool_.size()) * std::max(h.head_dim, h.head_dim_v), 0.0f);
+    // Two heads' worth per thread: a window that wraps round a ring is summed in two parts.
+    att_acc_.assign(size_t(pool_.size()) * 2 * std::max(h.head_dim, h.head_dim_v), 0.0f);
     queued_.clear();
 }
 
@@ -119,31 +120,42 @@ void CpuBackend::store_kv(int layer, int n_tokens, int pos0) {
 // cache, so interleaving balances a causal prompt): scores over the visible cache rows,
 // softmax, then the weighted sum of values. F16 cache rows are read with F16C where the
 // CPU has it; scratch is per thread and allocated once at init().
+//
+// The kernels read runs of consecutive rows; on a local layer's ring the visible positions
+// may wrap past the last row, so they are read as two runs (up to the end, then from row 0).
 void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
     flush();
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, Q = h.q_dim();
     const int group = h.n_head / h.n_head_kv;
-    const int n_ctx = cache_->n_ctx();
+    const int rows = cache_->rows(layer);
     const float* qbuf = buf(Act::Q);
     float* att = buf(Act::Att);
     const AttnScoresFn scores_fn = attn_scores_fn();
     const AttnWsumFn wsum_fn = attn_wsum_fn();
     const size_t acc_stride = att_acc_.size() / size_t(pool_.size());
+    const size_t scores_stride = scores_.size() / size_t(pool_.size());
     const size_t kv_stride = size_t(h.kv_dim());  // halves between positions in the cache
     auto body = [&](int thread, int n_threads) {
-        float* scores = &scores_[size_t(thread) * n_ctx];
+        float* scores = &scores_[size_t(thread) * scores_stride];
         float* acc = &att_acc_[size_t(thread) * acc_stride];
+        float* acc2 = acc + acc_stride / 2;
         for (int item = thread; item < n_tokens * h.n_head; item += n_threads) {
             const int t = item / h.n_head, head = item % h.n_head;
             const int pos = pos0 + t;
             const int kv_head = head / group;
             const int start = window > 0 ? std::max(0, pos - window + 1) : 0;
             const int n = pos - start + 1;
+            const int n1 = std::min(n, rows - start % rows);  // rows before the ring wraps
             const float* q = qbuf + size_t(t) * Q + head * D;
-            scores_fn(D, n, q, cache_->k(layer, start) + kv_head * D, kv_stride, scale, scores);
+            scores_fn(D, n1, q, cache_->k(layer, start) + kv_head * D, kv_stride, scale, scores);
+            if (n1 < n) scores_fn(D, n - n1, q, cache_->k(layer, 0) + kv_head * D, kv_stride, scale, scores + n1);
             kinglet::softmax(scores, n);
-            wsum_fn(D, n, scores, cache_->v(layer, start) + kv_head * D, kv_stride, acc);
+            wsum_fn(D, n1, scores, cache_->v(layer, start) + kv_head * D, kv_stride, acc);
+            if (n1 < n) {
+                wsum_fn(D, n - n1, scores + n1, cache_->v(layer, 0) + kv_head * D, kv_stride, acc2);
+                for (int i = 0; i < D; ++i) acc[i] += acc2[i];
+            }
             std::copy(acc, acc + D, att + size_t(t) * h.n_head * D + head * D);
         }
     };

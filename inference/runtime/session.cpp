@@ -29,6 +29,7 @@ const std::vector<float>& Session::eval(const std::vector<TokenId>& tokens) {
     if (n_past() + tokens.size() > size_t(n_ctx()))
         throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
+    high_water_ = std::max(high_water_, n_past() + int(tokens.size()));
     transformer_->forward(tokens.data(), int(tokens.size()), n_past(), logits_, false);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     return logits_;
@@ -40,6 +41,7 @@ std::vector<float> Session::eval_all(const std::vector<TokenId>& tokens) {
         throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
     std::vector<float> all;
+    high_water_ = std::max(high_water_, n_past() + int(tokens.size()));
     transformer_->forward(tokens.data(), int(tokens.size()), n_past(), all, true);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     logits_.assign(all.end() - model_.hparams().n_vocab, all.end());
@@ -50,8 +52,25 @@ int Session::keep_common_prefix(const std::vector<TokenId>& prompt) {
     size_t limit = prompt.empty() ? 0 : std::min(tokens_.size(), prompt.size() - 1);
     size_t keep = 0;
     while (keep < limit && tokens_[keep] == prompt[keep]) ++keep;
+    if (!ring_holds_window_before(int(keep))) keep = 0;
     tokens_.resize(keep);  // the cache rows past `keep` are simply overwritten later
+    if (keep == 0) high_water_ = 0;
     return static_cast<int>(keep);
+}
+
+// The one rewind rule for sliding-window rings (kv_cache.h). A local layer's ring of R rows
+// keeps position j until position j + R is written; positions are written in order and
+// never past high_water_, so every j >= high_water_ - R is still there. Continuing at `pos`
+// reads pos - window + 1 .. pos - 1 on that layer: when the oldest of them may have been
+// overwritten, the kept prefix is useless and the caller recomputes from position 0.
+// (Global layers, and local ones whose ring spans the whole context, always pass.)
+bool Session::ring_holds_window_before(int pos) const {
+    if (pos == 0) return true;
+    const Hparams& h = model_.hparams();
+    const int oldest = std::max(0, pos - h.sliding_window + 1);
+    for (int l = 0; l < h.n_layer; ++l)
+        if (h.layer_is_local[size_t(l)] && oldest < high_water_ - transformer_->kv_rows(l)) return false;
+    return true;
 }
 
 }  // namespace kinglet

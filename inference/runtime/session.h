@@ -41,16 +41,23 @@ public:
 
     // Prompt cache: keeps the longest prefix of the cached tokens that `prompt` starts
     // with (at most prompt.size() - 1, so the last prompt token is always evaluated and
-    // yields fresh logits) and forgets the rest. Returns how many tokens were kept.
+    // yields fresh logits) and forgets the rest. Returns how many tokens were kept: 0 when
+    // a sliding-window layer's ring no longer holds the window before the prefix.
     int keep_common_prefix(const std::vector<TokenId>& prompt);
-    void clear() { tokens_.clear(); }
+    void clear() {
+        tokens_.clear();
+        high_water_ = 0;
+    }
 
 private:
     const Model& model_;
     std::unique_ptr<Transformer> transformer_;
     std::string backend_note_;
     std::vector<TokenId> tokens_;
+    int high_water_ = 0;  // most positions written to the cache since it was last empty
     std::vector<float> logits_;
+
+    bool ring_holds_window_before(int pos) const;
 };
 
 }  // namespace kinglet

@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/kv_cache.h"
 #include "util/error.h"
 
 namespace kinglet {
 
 Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend> backend)
     : model_(model), h_(model.hparams()), n_ctx_(n_ctx), backend_(std::move(backend)) {
-    backend_->init(model, BackendShape{std::min(kMaxBatch, n_ctx), n_ctx});
+    backend_->init(model, BackendShape{max_batch(), n_ctx});
 
     // Frequency factors: Llama 3 (rope_freqs) or Phi-3 LongRoPE (the long factors only
     // when the context is longer than the one the model was trained at).
@@ -29,6 +30,8 @@ Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend>
     rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale, ff, neox, mscale);
 }
 
+int Transformer::kv_rows(int layer) const { return kv_layer_rows(h_, layer, n_ctx_, max_batch()); }
+
 void Transformer::forward(const TokenId* tokens, int n, int pos0, std::vector<float>& logits, bool all_logits) {
     if (n <= 0) throw Error("nothing to evaluate");
     if (pos0 < 0 || pos0 + n > n_ctx_)
@@ -38,7 +41,7 @@ void Transformer::forward(const TokenId* tokens, int n, int pos0, std::vector<fl
         if (tokens[i] < 0 || tokens[i] >= h_.n_vocab)
             throw Error("token id " + std::to_string(tokens[i]) + " is outside the vocabulary");
     logits.resize(size_t(all_logits ? n : 1) * h_.n_vocab);
-    const int batch = std::min(kMaxBatch, n_ctx_);
+    const int batch = max_batch();
     for (int done = 0; done < n; done += batch) {
         const int m = std::min(batch, n - done);
         const bool wanted = all_logits || done + m == n;

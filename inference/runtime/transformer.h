@@ -4,6 +4,7 @@
 // differences (biases, per-head Q/K norms, fused projections, sandwich norms, sliding
 // windows, soft-capping) are switches read from the model, not separate code paths.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -19,10 +20,16 @@ public:
 
     int n_ctx() const { return n_ctx_; }
     const Backend& backend() const { return *backend_; }
+    // Tokens fed to the backend at once, and the cache rows of a layer (kv_cache.h): a
+    // sliding-window layer's ring holds only the latest kv_rows(layer) positions.
+    int max_batch() const { return std::min(kMaxBatch, n_ctx_); }
+    int kv_rows(int layer) const;
 
     // Reads n tokens at positions pos0 .. pos0+n-1 (pos0 + n <= n_ctx) into the cache.
     // Writes n_vocab logits for the last token to `logits`, or for every token
-    // (n x n_vocab) when all_logits is set.
+    // (n x n_vocab) when all_logits is set. A sliding-window layer reads positions back to
+    // pos0 - window + 1 from its ring, so they must not have been overwritten since they
+    // were stored (Session::keep_common_prefix keeps rewinds within that).
     void forward(const TokenId* tokens, int n, int pos0, std::vector<float>& logits, bool all_logits);
 
     static constexpr int kMaxBatch = 256;  // prompt tokens processed together (bounds buffer memory)

@@ -9,6 +9,7 @@
 
 #include "quant/quant.h"
 #include "runtime/cpu_ops.h"
+#include "runtime/kv_cache.h"
 #include "util/error.h"
 
 namespace kinglet {
@@ -20,8 +21,8 @@ struct RmsPush { uint32_t n, in_off, out_off; float eps; };
 struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens; };
 struct BiasPush { uint32_t n, total; };
 struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos0, x_off; float freq_scale, mscale; };
-struct StoreKvPush { uint32_t kv_dim, pos0; };
-struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos0, window; float scale; };
+struct StoreKvPush { uint32_t kv_dim, pos0, rows; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos0, window; float scale; uint32_t rows; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
@@ -105,17 +106,19 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
         act_floats_[i] = sizes[i];
         acts_[i] = vk::Buffer(*dev_, sizes[i] * 4, vk::Buffer::Kind::DeviceLocal);
     }
-    const size_t layer_kv = size_t(shape.n_ctx) * h.kv_dim() * 2;
-    if (layer_kv > max_range_)
-        throw Error("Vulkan backend: a context of " + std::to_string(shape.n_ctx) + " needs " +
-                    std::to_string(layer_kv >> 20) + " MiB of cache per layer, more than one binding allows");
+    // Per layer: n_ctx rows, or a sliding-window layer's ring (kv_cache.h).
     k_cache_.clear();
     v_cache_.clear();
+    kv_bytes_ = 0;
     for (int l = 0; l < h.n_layer; ++l) {
+        const size_t layer_kv = size_t(kv_layer_rows(h, l, shape.n_ctx, shape.max_tokens)) * h.kv_dim() * 2;
+        if (layer_kv > max_range_)
+            throw Error("Vulkan backend: a context of " + std::to_string(shape.n_ctx) + " needs " +
+                        std::to_string(layer_kv >> 20) + " MiB of cache per layer, more than one binding allows");
         k_cache_.emplace_back(*dev_, layer_kv, vk::Buffer::Kind::DeviceLocal);
         v_cache_.emplace_back(*dev_, layer_kv, vk::Buffer::Kind::DeviceLocal);
+        kv_bytes_ += 2 * layer_kv;
     }
-    kv_bytes_ = 2 * layer_kv * h.n_layer;
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
     tokens_used_ = 0;
     readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
@@ -248,7 +251,8 @@ void VulkanBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos
 
 void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
     const int KV = model_->hparams().kv_dim();
-    StoreKvPush p{uint32_t(KV), uint32_t(pos0)};
+    const int rows = kv_layer_rows(model_->hparams(), layer, shape_.n_ctx, shape_.max_tokens);
+    StoreKvPush p{uint32_t(KV), uint32_t(pos0), uint32_t(rows)};
     seq_->dispatch(*p_store_kv_,
                    {vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer])},
                    &p, ceil_div(KV / 2, 64), uint32_t(n_tokens));
@@ -257,7 +261,8 @@ void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
 void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
     const Hparams& h = model_->hparams();
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
-                    uint32_t(pos0), uint32_t(std::max(window, 0)), scale};
+                    uint32_t(pos0), uint32_t(std::max(window, 0)), scale,
+                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens))};
     seq_->dispatch(*p_attention_,
                    {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att))},
                    &p, uint32_t(h.n_head), uint32_t(n_tokens));
