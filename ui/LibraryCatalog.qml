@@ -17,7 +17,7 @@ ColumnLayout {
         font.pointSize: Theme.smallFontSize
         text: qsTr("Downloads come from Hugging Face and go to the models folder. Q4_K_M files are smaller and faster; "
                    + "Q8_0 files are larger and a little better. Where no checksum has been published with Kinglet, the file "
-                   + "is not verified against a published checksum: its SHA-256 is shown after the download.")
+                   + "is unverified: only its size is checked, and its SHA-256 is shown after the download.")
     }
 
 ListView {
@@ -78,7 +78,7 @@ ListView {
                     font.pointSize: Theme.smallFontSize
                     elide: Text.ElideRight
                     text: [row.sizeText, row.parametersText + " " + qsTr("parameters"), row.architecture, row.license,
-                           row.sha256.length > 0 ? qsTr("checksum published") : qsTr("no published checksum")].join("  \u00b7  ")
+                           row.sha256.length > 0 ? qsTr("checksum published") : qsTr("unverified: no published checksum")].join("  \u00b7  ")
                 }
             }
             Label {

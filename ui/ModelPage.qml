@@ -12,6 +12,10 @@ Rectangle {
     signal done()
     property bool canClose: true
     property alias tab: tabs.currentIndex  // 0 on this computer, 1 get models, 2 downloads
+    // Which GPU a model would run on and how much of its memory is free: looked up each
+    // time the page is shown, as that changes.
+    onVisibleChanged: if (visible) Library.probeGpus()
+    Component.onCompleted: if (visible) Library.probeGpus()
 
     ColumnLayout {
         anchors.fill: parent

@@ -167,7 +167,7 @@ int cmd_download(const ArgList& argv) {
     say(QStringLiteral("saved %1 (%2, %3)")
             .arg(out, sizeText(task.received()),
                  task.verified() ? QStringLiteral("SHA-256 verified")
-                                 : QStringLiteral("not verified: no --sha256 given")));
+                                 : QStringLiteral("unverified: no --sha256 given")));
     std::printf("%s  %s\n", task.computedSha256().toLatin1().constData(), out.toLocal8Bit().constData());
     return 0;
 }

@@ -359,7 +359,7 @@ void DownloadTask::verifyAndRename() {
                 return;
             }
             self->note_ = self->expectedSha_.isEmpty()
-                              ? tr("Not verified against a published checksum (SHA-256 %1)").arg(hex)
+                              ? tr("Unverified: no published checksum to compare with (SHA-256 %1)").arg(hex)
                               : tr("Checksum verified");
             self->received_ = size;
             self->total_ = size;

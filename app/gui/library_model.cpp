@@ -41,6 +41,7 @@ LibraryModel::LibraryModel(ModelListModel& files, ModelManager& manager, AppSett
         if (!rows_.isEmpty()) emit dataChanged(index(0), index(int(rows_.size()) - 1), {FitLevelRole, FitTextRole});
     });
     connect(&settings_, &AppSettings::changed, this, [this] {
+        emit memoryChanged();  // the backend decides which GPU counts
         if (!rows_.isEmpty()) emit dataChanged(index(0), index(int(rows_.size()) - 1), {FitLevelRole, FitTextRole});
     });
     connect(&manager_, &ModelManager::stateChanged, this, [this] {
@@ -48,10 +49,9 @@ LibraryModel::LibraryModel(ModelListModel& files, ModelManager& manager, AppSett
     });
     connect(downloads_.get(), &DownloadManager::downloaded, this, [this](const QString&) { files_.refresh(); });
 
-    // The GPU budget (device-local memory) is not probed here yet: calling
-    // list_vulkan_devices() on a worker thread while the engine thread sets up Vulkan
-    // stalled the engine in test_app_qml. setGpuBudget() takes it once the engine can
-    // report its device's memory; until then the estimate is against RAM only.
+    // The GPUs are not probed here: calling list_vulkan_devices() on a worker thread
+    // while the engine thread set up Vulkan at start stalled the engine in test_app_qml.
+    // The models page asks (probeGpus) when it is shown; until then RAM only.
     rebuild();
 }
 
@@ -65,9 +65,12 @@ QObject* LibraryModel::downloadsObject() { return downloads_.get(); }
 
 int LibraryModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(rows_.size()); }
 
+GpuTarget LibraryModel::gpuTarget() const {
+    return gpuFor(gpus_, settings_.backend(), qEnvironmentVariable("KINGLET_VK_DEVICE"));
+}
+
 FitEstimate LibraryModel::fitFor(const Row& r) const {
-    const bool cpuOnly = settings_.backend() == QLatin1String("cpu");
-    return estimateFit(r.info, settings_.contextSize(), freeRam_, cpuOnly ? 0 : gpuBudget_);
+    return estimateFit(r.info, settings_.contextSize(), freeRam_, gpuTarget());
 }
 
 QVariant LibraryModel::data(const QModelIndex& index, int role) const {
@@ -175,12 +178,15 @@ void LibraryModel::refresh() {
 QString LibraryModel::memoryText() const {
     const QLocale loc;
     QString s = freeRam_ > 0 ? tr("%1 of memory free").arg(loc.formattedDataSize(freeRam_, 1)) : tr("Free memory unknown");
-    if (gpuBudget_ > 0) s += tr(" \u00b7 GPU %1 with %2").arg(gpuName_, loc.formattedDataSize(gpuBudget_, 1));
+    const GpuTarget gpu = gpuTarget();
+    if (gpu.valid()) s += tr(" \u00b7 %1: %2 free").arg(gpu.name, loc.formattedDataSize(gpu.budget, 1));
     return s;
 }
 
-void LibraryModel::setGpuBudget(qint64 bytes) {
-    gpuBudget_ = bytes;
+void LibraryModel::probeGpus() { setGpus(kinglet::app::probeGpus()); }
+
+void LibraryModel::setGpus(const QVector<GpuDevice>& gpus) {
+    gpus_ = gpus;
     emit memoryChanged();
     if (!rows_.isEmpty()) emit dataChanged(index(0), index(int(rows_.size()) - 1), {FitLevelRole, FitTextRole});
 }

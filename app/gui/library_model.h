@@ -64,7 +64,11 @@ public:
     // Queues catalog row `row` for download into the models folder; empty, or why not.
     Q_INVOKABLE QString download(int catalogRow);
 
-    void setGpuBudget(qint64 bytes);
+    // Looks up the Vulkan devices again (their free memory changes); the models page calls
+    // it when shown. On the GUI thread, like the settings' device list: one Vulkan
+    // instance, tens of milliseconds.
+    Q_INVOKABLE void probeGpus();
+    void setGpus(const QVector<GpuDevice>& gpus);  // what probeGpus found; tests pass made-up ones
     void setFreeMemoryForTest(qint64 bytes);
     // Waits (event loop) until no scan is pending; for tests.
     bool waitForScans(int timeoutMs);
@@ -102,8 +106,8 @@ private:
     int pending_ = 0;
     qint64 freeRam_ = 0;
     bool freeRamFixed_ = false;
-    qint64 gpuBudget_ = 0;
-    QString gpuName_;
+    QVector<GpuDevice> gpus_;
+    GpuTarget gpuTarget() const;  // the GPU the backend setting would use
     std::unique_ptr<CatalogModel> catalog_;
     std::unique_ptr<DownloadManager> downloads_;
 };

@@ -58,10 +58,11 @@ QString parameterText(quint64 n) {
     return QString::number(n);
 }
 
-FitEstimate estimateFit(const LibraryInfo& info, int contextSetting, qint64 freeRam, qint64 gpuBudget) {
+FitEstimate estimateFit(const LibraryInfo& info, int contextSetting, qint64 freeRam, const GpuTarget& gpu) {
     FitEstimate f;
     f.freeRam = freeRam;
-    f.gpuBudget = gpuBudget;
+    f.gpuBudget = gpu.valid() ? gpu.budget : 0;
+    f.gpuName = gpu.name;
     if (!info.scanned || !info.supported) {
         f.level = QStringLiteral("unknown");
         return f;
@@ -76,25 +77,42 @@ FitEstimate estimateFit(const LibraryInfo& info, int contextSetting, qint64 free
     const QLocale loc;
     const QString need = loc.formattedDataSize(f.total(), 1);
     const qint64 total = f.total();
+    auto tr = [](const char* s) { return QCoreApplication::translate("Library", s); };
+
+    if (gpu.valid()) {
+        const QString gpuMem = loc.formattedDataSize(gpu.budget, 1);
+        if (total <= gpu.budget * 9 / 10) {  // the driver and other programs need some too
+            f.onGpu = true;
+            f.level = total <= gpu.budget * 7 / 10 ? QStringLiteral("fits") : QStringLiteral("tight");
+            f.text = (f.level == QLatin1String("fits") ? tr("Needs about %1 at %2 tokens; fits on %3 (%4 free)")
+                                                       : tr("Tight: needs about %1 at %2 tokens; just fits on %3 (%4 free)"))
+                         .arg(need).arg(f.context).arg(gpu.name, gpuMem);
+            return f;
+        }
+        if (gpu.chosenByUser) {  // the engine does not fall back from a GPU the user named
+            f.level = QStringLiteral("wontFit");
+            f.text = tr("Too big for %1's %2: needs about %3 at %4 tokens. Choose Automatic or CPU in the settings, a smaller context or a smaller model")
+                         .arg(gpu.name, gpuMem, need).arg(f.context);
+            return f;
+        }
+    }
     if (freeRam <= 0) {
         f.level = QStringLiteral("unknown");
-        f.text = QCoreApplication::translate("Library", "Needs about %1 at %2 tokens of context").arg(need).arg(f.context);
-        return f;
+        f.text = tr("Needs about %1 at %2 tokens of context").arg(need).arg(f.context);
+    } else {
+        if (total <= freeRam * 8 / 10) f.level = QStringLiteral("fits");
+        else if (total <= freeRam) f.level = QStringLiteral("tight");
+        else f.level = QStringLiteral("wontFit");
+        const QString ram = loc.formattedDataSize(freeRam, 1);
+        if (f.level == QLatin1String("fits"))
+            f.text = tr("Needs about %1 at %2 tokens; %3 of memory free").arg(need).arg(f.context).arg(ram);
+        else if (f.level == QLatin1String("tight"))
+            f.text = tr("Tight: needs about %1 at %2 tokens, %3 free").arg(need).arg(f.context).arg(ram);
+        else
+            f.text = tr("Will not fit: needs about %1 at %2 tokens, only %3 free").arg(need).arg(f.context).arg(ram);
     }
-    const bool gpuFits = gpuBudget > 0 && total <= gpuBudget * 9 / 10;
-    if (total <= freeRam * 8 / 10) f.level = QStringLiteral("fits");
-    else if (total <= freeRam) f.level = QStringLiteral("tight");
-    else f.level = QStringLiteral("wontFit");
-    const QString ram = loc.formattedDataSize(freeRam, 1);
-    if (f.level == QLatin1String("fits"))
-        f.text = QCoreApplication::translate("Library", "Needs about %1 at %2 tokens; %3 of memory free").arg(need).arg(f.context).arg(ram);
-    else if (f.level == QLatin1String("tight"))
-        f.text = QCoreApplication::translate("Library", "Tight: needs about %1 at %2 tokens, %3 free").arg(need).arg(f.context).arg(ram);
-    else
-        f.text = QCoreApplication::translate("Library", "Will not fit: needs about %1 at %2 tokens, only %3 free").arg(need).arg(f.context).arg(ram);
-    if (gpuBudget > 0)
-        f.text += QCoreApplication::translate("Library", gpuFits ? " \u00b7 fits the GPU (%1)" : " \u00b7 more than the GPU holds (%1)")
-                      .arg(loc.formattedDataSize(gpuBudget, 1));
+    if (gpu.valid())
+        f.text += tr(" \u00b7 too big for %1's %2: will run on the CPU").arg(gpu.name, loc.formattedDataSize(gpu.budget, 1));
     return f;
 }
 

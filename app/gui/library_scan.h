@@ -5,6 +5,8 @@
 #include <QString>
 #include <QtGlobal>
 
+#include "library_gpu.h"
+
 namespace kinglet::app {
 
 struct LibraryInfo {
@@ -38,13 +40,17 @@ struct FitEstimate {
     qint64 overhead = 0;    // activations, logits, scratch
     qint64 total() const { return weights + kvCache + overhead; }
     qint64 freeRam = 0;     // MemAvailable
-    qint64 gpuBudget = 0;   // device-local memory of the GPU that would be used, 0 when none
+    qint64 gpuBudget = 0;   // free memory of the GPU that would be used, 0 when none
+    QString gpuName;
+    bool onGpu = false;     // it fits the GPU, so the GPU's memory is what counts
     QString level;          // "fits" | "tight" | "wontFit" | "unknown"
     QString text;           // one line for the user
 };
 
 // contextSetting: the user's context size (0: the model's own, capped like the engine does).
-FitEstimate estimateFit(const LibraryInfo& info, int contextSetting, qint64 freeRam, qint64 gpuBudget);
+// gpu: the GPU the chosen backend would use (see gpuFor); invalid for the CPU. A model
+// too big for it runs on the CPU under "auto", and fails to load on a GPU the user named.
+FitEstimate estimateFit(const LibraryInfo& info, int contextSetting, qint64 freeRam, const GpuTarget& gpu = {});
 
 // MemAvailable from /proc/meminfo in bytes (0 when unknown).
 qint64 availableMemory(const QString& meminfoPath = QStringLiteral("/proc/meminfo"));

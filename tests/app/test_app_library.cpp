@@ -111,7 +111,7 @@ private slots:
         QCOMPARE(t.stateName(), QString("done"));
         QVERIFY(!t.verified());
         QCOMPARE(t.computedSha256(), sha(body));
-        QVERIFY(t.note().contains("Not verified against a published checksum"));
+        QVERIFY(t.note().startsWith("Unverified: no published checksum"));
     }
 
     void resumesAfterADroppedConnection() {
@@ -336,20 +336,95 @@ private slots:
         info.kvDim = info.vDim = 128;
         info.contextLength = 32768;
         info.fileSize = 400ll << 20;
-        FitEstimate f = estimateFit(info, 0, 16ll << 30, 0);
+        FitEstimate f = estimateFit(info, 0, 16ll << 30);
         QCOMPARE(f.context, 4096);  // the engine's default cap
         QCOMPARE(f.kvCache, 2ll * 24 * 4096 * 128 * 2);
         QCOMPARE(f.level, QString("fits"));
-        f = estimateFit(info, 32768, 500ll << 20, 0);
+        f = estimateFit(info, 32768, 500ll << 20);
         QCOMPARE(f.context, 32768);
         QCOMPARE(f.level, QString("wontFit"));
         QVERIFY(f.text.startsWith("Will not fit"));
-        f = estimateFit(info, 100000, 16ll << 30, 8ll << 30);
+        f = estimateFit(info, 100000, 16ll << 30);
         QCOMPARE(f.context, 32768);  // never more than the model was trained for
-        QVERIFY(f.text.contains("fits the GPU"));
         QVERIFY(availableMemory() > 0);
         QCOMPARE(parameterText(494032768), QString("494M"));
         QCOMPARE(parameterText(1540000000), QString("1.5B"));
+    }
+
+    // Made-up numbers: 400 MiB of weights, 48 MiB of KV cache at 4096 tokens and 84 MiB of
+    // overhead make 532 MiB.
+    void fitEstimateAgainstTheGpu() {
+        LibraryInfo info;
+        info.scanned = info.supported = true;
+        info.nLayer = 24;
+        info.kvDim = info.vDim = 128;
+        info.contextLength = 32768;
+        info.fileSize = 400ll << 20;
+        const qint64 mib = 1 << 20;
+        auto gpu = [&](qint64 budget, bool named) {
+            GpuTarget g;
+            g.name = QStringLiteral("Test GPU");
+            g.budget = budget;
+            g.chosenByUser = named;
+            return g;
+        };
+        FitEstimate f = estimateFit(info, 0, 16ll << 30, gpu(8ll << 30, false));
+        QCOMPARE(f.total(), 532 * mib);
+        QVERIFY(f.onGpu);
+        QCOMPARE(f.level, QString("fits"));
+        QVERIFY2(f.text.contains("fits on Test GPU"), qPrintable(f.text));
+        // On the GPU its memory is what counts, not the RAM.
+        f = estimateFit(info, 0, 100 * mib, gpu(8ll << 30, false));
+        QCOMPARE(f.level, QString("fits"));
+        // 532 of 600 MiB: over 70 %, under 90 %.
+        f = estimateFit(info, 0, 16ll << 30, gpu(600 * mib, false));
+        QVERIFY(f.onGpu);
+        QCOMPARE(f.level, QString("tight"));
+        // Too big for the GPU under "auto": the engine runs it on the CPU, so RAM decides.
+        f = estimateFit(info, 0, 16ll << 30, gpu(512 * mib, false));
+        QVERIFY(!f.onGpu);
+        QCOMPARE(f.level, QString("fits"));
+        QVERIFY2(f.text.contains("too big for Test GPU's") && f.text.contains("will run on the CPU"), qPrintable(f.text));
+        f = estimateFit(info, 0, 300 * mib, gpu(512 * mib, false));
+        QCOMPARE(f.level, QString("wontFit"));
+        // A GPU the user named: no fallback, so it will not load.
+        f = estimateFit(info, 0, 16ll << 30, gpu(512 * mib, true));
+        QCOMPARE(f.level, QString("wontFit"));
+        QVERIFY2(f.text.startsWith("Too big for Test GPU's"), qPrintable(f.text));
+        // More context, more KV cache: 32768 tokens need 384 MiB of it.
+        f = estimateFit(info, 32768, 16ll << 30, gpu(1ll << 30, false));
+        QCOMPARE(f.kvCache, 384 * mib);
+        QVERIFY(f.onGpu);
+        QCOMPARE(f.level, QString("tight"));
+        // The CPU backend: no GPU text at all.
+        f = estimateFit(info, 0, 16ll << 30);
+        QVERIFY(!f.text.contains("GPU"));
+    }
+
+    void gpuChoiceFollowsTheBackendSetting() {
+        const qint64 gib = 1ll << 30;
+        const QVector<GpuDevice> devices = {{0, "llvmpipe (LLVM 15)", "cpu", 2 * gib, 0},
+                                            {1, "Radeon RX 7600", "discrete", 8 * gib, 6 * gib},
+                                            {2, "Intel UHD 770", "integrated", 4 * gib, 0}};
+        GpuTarget t = gpuFor(devices, "auto");
+        QCOMPARE(t.name, QString("Radeon RX 7600"));
+        QCOMPARE(t.budget, 6 * gib);  // what is free, not the heap
+        QVERIFY(!t.chosenByUser);
+        QVERIFY(!gpuFor(devices, "cpu").valid());
+        t = gpuFor(devices, "vulkan:2");
+        QCOMPARE(t.name, QString("Intel UHD 770"));
+        QCOMPARE(t.budget, 4 * gib);  // no budget reported: the heap size
+        QVERIFY(t.chosenByUser);
+        QCOMPARE(gpuFor(devices, "vulkan:intel").name, QString("Intel UHD 770"));
+        QCOMPARE(gpuFor(devices, "vulkan").name, QString("Radeon RX 7600"));
+        QVERIFY(!gpuFor(devices, "vulkan:7").valid());
+        QCOMPARE(gpuFor(devices, "auto", "2").name, QString("Intel UHD 770"));  // KINGLET_VK_DEVICE
+        // Only a software device: "auto" keeps to the CPU, a named one is used.
+        const QVector<GpuDevice> soft = {devices[0]};
+        QVERIFY(!gpuFor(soft, "auto").valid());
+        QCOMPARE(gpuFor(soft, "vulkan:0").budget, 2 * gib);
+        QVERIFY(!gpuFor({}, "auto").valid());
+        QVERIFY(!gpuFor({}, "vulkan:0").valid());
     }
 
     void libraryScansOffTheGuiThreadAndExplainsUnsupported() {
@@ -384,6 +459,15 @@ private slots:
         QVERIFY(!get("tiny-qwen2.gguf", LibraryModel::ParametersTextRole).toString().isEmpty());
         QVERIFY(get("tiny-qwen2.gguf", LibraryModel::ContextRole).toInt() > 0);
         QCOMPARE(get("tiny-qwen2.gguf", LibraryModel::FitLevelRole).toString(), QString("fits"));
+        // With a GPU the estimate names it; the CPU backend leaves it out.
+        settings.setBackend("auto");
+        lib.setGpus({{0, "Radeon RX 7600", "discrete", 8ll << 30, 6ll << 30}});
+        QVERIFY2(get("tiny-qwen2.gguf", LibraryModel::FitTextRole).toString().contains("fits on Radeon RX 7600"),
+                 qPrintable(get("tiny-qwen2.gguf", LibraryModel::FitTextRole).toString()));
+        QVERIFY(lib.memoryText().contains("Radeon RX 7600"));
+        settings.setBackend("cpu");
+        QVERIFY(!get("tiny-qwen2.gguf", LibraryModel::FitTextRole).toString().contains("Radeon"));
+        QVERIFY(!lib.memoryText().contains("Radeon"));
         QVERIFY(!get("mamba.gguf", LibraryModel::SupportedRole).toBool());
         QVERIFY2(get("mamba.gguf", LibraryModel::ReasonRole).toString().contains("mamba"),
                  qPrintable(get("mamba.gguf", LibraryModel::ReasonRole).toString()));

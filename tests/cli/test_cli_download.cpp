@@ -91,7 +91,7 @@ private slots:
         const Run r = cli({server_->url("/file.gguf"), "-o", out});
         QVERIFY2(r.status == 0, qPrintable(r.err));
         QCOMPARE(readAll(out), server_->body());
-        QVERIFY2(r.err.contains("not verified"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("unverified: no --sha256 given"), qPrintable(r.err));
         // Without a checksum an existing file is not silently accepted.
         const Run again = cli({server_->url("/file.gguf"), "-o", out});
         QCOMPARE(again.status, 1);
