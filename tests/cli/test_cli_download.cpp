@@ -128,6 +128,28 @@ private slots:
         QCOMPARE(server_->requests.last(), QStringLiteral("/drop/file.gguf %1").arg(half));
     }
 
+    // The user stops the program half-way (here: SIGKILL, nothing gets to clean up); the
+    // same command again continues from what reached the disk.
+    void killedRunResumesOnTheNextRun() {
+        const QString out = dir_.filePath("killed.gguf");
+        const QString url = server_->url("/slow/file.gguf");
+        server_->slowChunk = 2048;  // 256 KiB in about 2.5 s
+        QProcess p;
+        p.start(QStringLiteral(KINGLET_BINARY_DIR "/bin/kinglet-cli"),
+                {"download", url, "--sha256", sha(server_->body()), "-o", out});
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(out + ".part").size() >= 32 * 1024, 30000);
+        p.kill();
+        QVERIFY(p.waitForFinished(10000));
+        const qint64 kept = QFileInfo(out + ".part").size();
+        QVERIFY(kept > 0 && kept < server_->body().size());
+        QVERIFY(!QFile::exists(out));
+
+        const Run again = cli({url, "--sha256", sha(server_->body()), "-o", out});
+        QVERIFY2(again.status == 0, qPrintable(again.err));
+        QCOMPARE(readAll(out), server_->body());
+        QCOMPARE(server_->requests.last(), QStringLiteral("/slow/file.gguf %1").arg(kept));
+    }
+
     void notFoundIsAClearError() {
         const QString out = dir_.filePath("missing.gguf");
         const Run r = cli({server_->url("/404/missing.gguf"), "-o", out});
