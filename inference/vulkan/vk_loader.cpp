@@ -17,14 +17,17 @@ PFN_vkGetInstanceProcAddr load_vulkan_loader(std::string* why_not) {
         const char* custom = std::getenv("KINGLET_VK_LOADER");
         const char* names[] = {custom, "libvulkan.so.1", "libvulkan.so", "libvulkan.1.dylib", "libMoltenVK.dylib"};
         void* lib = nullptr;
+        std::string first_error;  // the first name's: the later ones are other platforms' fallbacks
         for (const char* name : names) {
             if (!name) continue;
             lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+            if (!lib && first_error.empty())
+                if (const char* e = dlerror()) first_error = e;
             if (lib || custom) break;  // an explicit choice is not second-guessed
         }
         if (!lib) {
-            const char* e = dlerror();
-            error = std::string("the Vulkan loader (libvulkan.so.1) could not be opened") + (e ? ": " + std::string(e) : "");
+            error = std::string("the Vulkan loader (") + (custom ? custom : "libvulkan.so.1") + ") could not be opened" +
+                    (first_error.empty() ? "" : ": " + first_error);
             return;
         }
         gipa = reinterpret_cast<PFN_vkGetInstanceProcAddr>(dlsym(lib, "vkGetInstanceProcAddr"));
