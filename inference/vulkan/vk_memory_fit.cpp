@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "model/model.h"
+#include "runtime/kv_cache.h"
 
 namespace kinglet {
 namespace {
@@ -34,8 +35,7 @@ VulkanMemoryNeed estimate_vulkan_memory(const Model& model, int n_ctx, int max_t
     // Matrices are uploaded as stored; 1-D tensors (norms, biases, RoPE factors) as F32.
     for (const TensorInfo& t : model.file().tensors())
         weights += t.n_dims >= 2 ? uint64_t(t.nbytes) : uint64_t(t.n_elements()) * sizeof(float);
-    const uint64_t kv = 2 * uint64_t(h.n_layer) * uint64_t(std::max(n_ctx, 0)) * uint64_t(h.kv_dim()) * 2;  // K+V, F16
-    return estimate_vulkan_memory(h, weights, kv, max_tokens);
+    return estimate_vulkan_memory(h, weights, kv_cache_bytes(h, std::max(n_ctx, 0), max_tokens), max_tokens);
 }
 
 std::string vulkan_memory_refusal(const VulkanMemoryNeed& need, uint64_t free_bytes) {

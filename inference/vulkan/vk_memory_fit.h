@@ -16,7 +16,7 @@ class Model;
 // Device memory the Vulkan backend allocates for a model, in bytes.
 struct VulkanMemoryNeed {
     uint64_t weights = 0;      // weights as stored in the file, norms and biases as F32
-    uint64_t kv_cache = 0;     // F16 keys and values of every layer
+    uint64_t kv_cache = 0;     // F16 keys and values of every layer (runtime/kv_cache.h)
     uint64_t activations = 0;  // the per-batch activation buffers
     uint64_t total() const { return weights + kv_cache + activations; }
 };
@@ -25,8 +25,8 @@ struct VulkanMemoryNeed {
 // KV cache of `kv_bytes` and batches of `max_tokens` tokens. Pure arithmetic.
 VulkanMemoryNeed estimate_vulkan_memory(const Hparams& h, uint64_t weight_bytes, uint64_t kv_bytes, int max_tokens);
 
-// The same for a loaded model and a context of n_ctx positions (every position on every
-// layer: an upper bound for models whose sliding-window layers keep fewer).
+// The same for a loaded model and a context of n_ctx positions (the cache as kv_cache.h
+// sizes it: sliding-window layers keep only their ring).
 VulkanMemoryNeed estimate_vulkan_memory(const Model& model, int n_ctx, int max_tokens);
 
 // Empty when `need` fits in `free_bytes`, else the reason, e.g. "needs 9120 MiB of GPU

@@ -105,6 +105,20 @@ private slots:
         QCOMPARE(need.activations, estimate_vulkan_memory(h, 0, 0, 256).activations);
     }
 
+    void slidingWindowLayersCountTheirRingOnly() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-gemma3-q4_k_m.gguf");
+        auto m = Model::load(path.toStdString());
+        const Hparams& h = m->hparams();
+        QVERIFY(h.sliding_window > 0);
+        // 6 layers, 5 local with a window of 64: at 4096 positions and batches of 256 a
+        // local layer keeps 64 + 256 - 1 rows, the global one all 4096.
+        int local = 0;
+        for (int l = 0; l < h.n_layer; ++l) local += h.layer_is_local[size_t(l)];
+        const uint64_t rows = uint64_t(local) * (h.sliding_window + 255) + uint64_t(h.n_layer - local) * 4096;
+        QCOMPARE(estimate_vulkan_memory(*m, 4096, 256).kv_cache, 2 * rows * h.kv_dim() * 2);
+        QVERIFY(local > 0 && local < h.n_layer);
+    }
+
     void budgetOverride() {
         VulkanDeviceInfo info;
         info.free_device_memory = 3000 * kMiB;
