@@ -114,6 +114,7 @@ ApplicationWindow {
                     onModelPageRequested: window.modelPageRequested = true
                 }
                 ModelPage {
+                    id: modelPage
                     onDone: window.modelPageRequested = false
                     canClose: Model.state !== "none" || ModelFiles.count > 0
                 }
@@ -148,4 +149,17 @@ ApplicationWindow {
     }
 
     SettingsDialog { id: settingsDialog }
+
+    // The first run of a data folder: the welcome over everything until the user starts
+    // chatting or goes to the model library (FirstRun decides when).
+    Loader {
+        anchors.fill: parent
+        z: 20
+        active: FirstRun.active
+        sourceComponent: Component {
+            WelcomePage {
+                onLibraryRequested: { window.modelPageRequested = true; modelPage.tab = 1 }
+            }
+        }
+    }
 }

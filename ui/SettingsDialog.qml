@@ -1,4 +1,5 @@
-// Settings: sampling, context and threads, backend, theme and font size. Every change
+// Settings: sampling, context and threads, backend, theme and font size, and the writing
+// assistant's tray and global shortcut. Every change
 // is stored at once (QSettings); context size, threads and backend reload the model.
 // Two columns when the window is wide enough, so nothing hides below the fold.
 import QtQuick
@@ -13,6 +14,7 @@ Dialog {
     standardButtons: Dialog.Close
     anchors.centerIn: parent
     readonly property bool wide: parent.width >= 900
+    readonly property var shortcut: Assistant.globalShortcut  // the desktop's global shortcuts
     width: wide ? Math.min(parent.width - 40, 940) : Math.min(parent.width - 40, 520)
     height: Math.min(parent.height - 40, implicitHeight)
     padding: 20
@@ -196,6 +198,49 @@ Dialog {
                         onValueModified: Settings.fontSize = value
                     }
                     Label { text: qsTr("points"); color: Theme.mutedText }
+                }
+
+                // The writing assistant's ways in: the tray at login, a global shortcut.
+                SectionTitle { text: qsTr("Writing assistant"); Layout.topMargin: 14 }
+                CheckBox {
+                    objectName: "startMinimized"
+                    text: qsTr("Start minimised to the tray")
+                    checked: Settings.startMinimized
+                    Accessible.name: text
+                    onToggled: Settings.startMinimized = checked
+                    ToolTip.visible: hovered
+                    ToolTip.delay: 600
+                    ToolTip.text: qsTr("Kinglet starts with only its tray icon and keeps running there when its windows close; quit from the tray menu. Ignored where the desktop has no tray.")
+                }
+                RowLayout {
+                    visible: dialog.shortcut.available || dialog.shortcut.registered
+                    Button {
+                        objectName: "registerShortcut"
+                        text: dialog.shortcut.registered ? qsTr("Shortcut registered") : qsTr("Register a global shortcut\u2026")
+                        enabled: !dialog.shortcut.busy && !dialog.shortcut.registered
+                        Accessible.name: qsTr("Register a global shortcut for Summarize with the desktop")
+                        onClicked: dialog.shortcut.registerShortcut("summarize", "CTRL+ALT+S")
+                    }
+                }
+                Label {
+                    objectName: "shortcutStatus"
+                    Layout.fillWidth: true
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pointSize: Theme.smallFontSize
+                    visible: text.length > 0 && dialog.shortcut.available
+                    text: dialog.shortcut.status
+                }
+                TextEdit {
+                    objectName: "shortcutHelp"
+                    Layout.fillWidth: true
+                    visible: !dialog.shortcut.available && !dialog.shortcut.busy
+                    readOnly: true
+                    selectByMouse: true
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pointSize: Theme.smallFontSize
+                    text: dialog.shortcut.manualHelp
                 }
             }
         }

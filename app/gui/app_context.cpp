@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QPalette>
 #include <QQmlApplicationEngine>
@@ -16,6 +17,7 @@
 #include "assistant_controller.h"
 #include "chat_controller.h"
 #include "chat_store.h"
+#include "first_run.h"
 #include "inference_worker.h"
 #include "library_model.h"
 #include "model_list_model.h"
@@ -79,6 +81,7 @@ QString AppContext::demoModelFolder() {
 
 AppContext::AppContext(AppOptions options, QObject* parent)
     : QObject(parent), options_(std::move(options)), dataDir_(resolveDataDir(options_.dataDir)) {
+    const bool newDataFolder = !QFileInfo::exists(dataDir_ + QStringLiteral("/settings.ini"));  // before anything writes it
     settings_ = std::make_unique<AppSettings>(dataDir_ + QStringLiteral("/settings.ini"));
     store_ = std::make_unique<ChatStore>();
     engine_ = std::make_unique<InferenceEngine>();
@@ -93,6 +96,8 @@ AppContext::AppContext(AppOptions options, QObject* parent)
     chat_->openStore(dataDir_ + QStringLiteral("/chats.sqlite"));
     assistantActions_ = std::make_unique<AssistantActions>(dataDir_ + QStringLiteral("/settings.ini"));
     assistant_ = std::make_unique<AssistantController>(*engine_, *modelManager_, *settings_, *assistantActions_, *chat_, *store_);
+    firstRun_ = std::make_unique<FirstRun>(dataDir_ + QStringLiteral("/settings.ini"), newDataFolder, *modelFiles_,
+                                           *modelManager_, *library_);
 
     if (!options_.prompt.isEmpty()) {
         // --prompt: a new chat with that message, sent as soon as the model is ready.
@@ -109,6 +114,7 @@ AppContext::AppContext(AppOptions options, QObject* parent)
 AppContext::~AppContext() {
     // The controller writes the last partial answer; the engine thread stops before the
     // objects it signals go away.
+    firstRun_.reset();
     assistant_.reset();
     chat_.reset();
     library_.reset();
@@ -133,6 +139,7 @@ QQuickWindow* AppContext::loadWindow(QQmlApplicationEngine& qml) {
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "AssistantActions", assistantActions_.get());
     assistant_->setQmlEngine(&qml);
     qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "Library", library_.get());
+    qmlRegisterSingletonInstance("Kinglet.Backend", 1, 0, "FirstRun", firstRun_.get());
     qml.addImportPath(QStringLiteral("qrc:/"));
     qml.load(QUrl(QStringLiteral("qrc:/Kinglet/Ui/Main.qml")));
     if (qml.rootObjects().isEmpty()) return nullptr;

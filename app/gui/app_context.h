@@ -17,6 +17,7 @@ class AssistantActions;
 class AssistantController;
 class ChatController;
 class ChatStore;
+class FirstRun;
 class InferenceEngine;
 class LibraryModel;
 class ModelListModel;
@@ -62,6 +63,7 @@ public:
     ChatController& chat() { return *chat_; }
     AssistantActions& assistantActions() { return *assistantActions_; }
     AssistantController& assistant() { return *assistant_; }
+    FirstRun& firstRun() { return *firstRun_; }
 
     // Registers the backend objects for QML (import Kinglet.Backend) and loads the
     // main window. Returns null (and logs why) when the QML does not load.
@@ -79,6 +81,7 @@ private:
     std::unique_ptr<ChatController> chat_;
     std::unique_ptr<AssistantActions> assistantActions_;  // the writing assistant
     std::unique_ptr<AssistantController> assistant_;
+    std::unique_ptr<FirstRun> firstRun_;  // the welcome screen of a new data folder
 };
 
 // Before any window exists: the Quick Controls style, and software rendering where

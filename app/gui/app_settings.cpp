@@ -40,6 +40,7 @@ QString AppSettings::theme() const { return settings_.value("ui/theme", "system"
 int AppSettings::fontSize() const { return settings_.value("ui/fontSize", 11).toInt(); }
 QString AppSettings::lastModel() const { return settings_.value("models/last").toString(); }
 QStringList AppSettings::extraModelFolders() const { return settings_.value("models/extraFolders").toStringList(); }
+bool AppSettings::startMinimized() const { return settings_.value("ui/startMinimized", false).toBool(); }
 int AppSettings::maxThreads() const { return std::max(1, QThread::idealThreadCount()); }
 
 void AppSettings::setTemperature(double v) { write("sampling/temperature", std::clamp(v, 0.0, 5.0)); }
@@ -55,6 +56,7 @@ void AppSettings::setTheme(const QString& v) { write("ui/theme", v); }
 void AppSettings::setFontSize(int v) { write("ui/fontSize", std::clamp(v, 8, 32)); }
 void AppSettings::setLastModel(const QString& v) { write("models/last", v); }
 void AppSettings::setExtraModelFolders(const QStringList& v) { write("models/extraFolders", v); }
+void AppSettings::setStartMinimized(bool v) { write("ui/startMinimized", v); }
 
 void AppSettings::resetSampling() {
     for (const char* key : {"sampling/temperature", "sampling/topK", "sampling/topP", "sampling/minP",

@@ -27,6 +27,7 @@ class AppSettings : public QObject {
     KINGLET_SETTING(int, fontSize, setFontSize)
     KINGLET_SETTING(QString, lastModel, setLastModel)
     KINGLET_SETTING(QStringList, extraModelFolders, setExtraModelFolders)
+    KINGLET_SETTING(bool, startMinimized, setStartMinimized)  // to the tray, where there is one
 #undef KINGLET_SETTING
     Q_PROPERTY(int maxThreads READ maxThreads CONSTANT)
     // [{text, value}] for the backend picker: Automatic, CPU, then each Vulkan device.
@@ -48,6 +49,7 @@ public:
     int fontSize() const;
     QString lastModel() const;
     QStringList extraModelFolders() const;
+    bool startMinimized() const;
     int maxThreads() const;
     QVariantList backendChoices() const;
 
@@ -64,6 +66,7 @@ public:
     void setFontSize(int v);
     void setLastModel(const QString& v);
     void setExtraModelFolders(const QStringList& v);
+    void setStartMinimized(bool v);
 
     Q_INVOKABLE void resetSampling();
     GenerationSettings generationSettings() const;  // with a fresh random seed

@@ -9,33 +9,25 @@ namespace {
 const char* kActionsKey = "assistant/actions";
 const char* kLanguageKey = "assistant/language";
 const char* kSelectionKey = "assistant/preferSelection";
+const char* kPortalKey = "assistant/portalShortcut";
 
-QString normalized(QString s) { return s.toLower().replace(QLatin1Char('-'), QLatin1Char(' ')).simplified(); }
 }  // namespace
 
+assist::Action AssistantAction::toEngine() const {
+    return {id.toStdString(), name.toStdString(), prompt.toStdString(), assist::parse_long_mode(longMode.toStdString())};
+}
+
 QVector<AssistantAction> AssistantActions::defaults() {
-    const QString r = QStringLiteral("reduce"), e = QStringLiteral("each");
-    return {
-        {"summarize", tr("Summarize"), tr("Summarize the following text in a few sentences.\n\n{text}"), r},
-        {"key-points", tr("Key points"), tr("List the key points of the following text as short bullet points.\n\n{text}"), r},
-        {"rewrite", tr("Rewrite clearer"), tr("Rewrite the following text so it is clear and easy to read. Keep the meaning.\n\n{text}"), e},
-        {"formal", tr("Make formal"), tr("Rewrite the following text in a formal, professional tone.\n\n{text}"), e},
-        {"casual", tr("Make casual"), tr("Rewrite the following text in a casual, friendly tone.\n\n{text}"), e},
-        {"fix", tr("Fix grammar and spelling"),
-         tr("Correct the grammar and spelling of the following text. Reply with the corrected text only.\n\n{text}"), e},
-        {"shorten", tr("Shorten"), tr("Make the following text shorter without losing its meaning.\n\n{text}"), e},
-        {"expand", tr("Expand"), tr("Expand the following text with more detail.\n\n{text}"), e},
-        {"translate", tr("Translate"), tr("Translate the following text to {language}. Reply with the translation only.\n\n{text}"), e},
-        {"explain", tr("Explain simply"), tr("Explain the following text in simple words.\n\n{text}"), r},
-        {"reply", tr("Draft a reply"), tr("Write a short, polite reply to the following message.\n\n{text}"), r},
-    };
+    QVector<AssistantAction> out;
+    // Names and templates go through tr() so a translation, where there is one, applies.
+    for (const assist::Action& a : assist::default_actions())
+        out.push_back({QString::fromStdString(a.id), tr(a.name.c_str()), tr(a.prompt.c_str()),
+                       QString::fromStdString(assist::long_mode_name(a.long_mode))});
+    return out;
 }
 
 QString AssistantActions::render(const QString& prompt, const QString& text, const QString& language) {
-    QString p = prompt;
-    p.replace(QStringLiteral("{language}"), language.isEmpty() ? QStringLiteral("English") : language);
-    if (!p.contains(QStringLiteral("{text}"))) return p.trimmed() + QStringLiteral("\n\n") + text;
-    return p.replace(QStringLiteral("{text}"), text);
+    return QString::fromStdString(assist::render_prompt(prompt.toStdString(), text.toStdString(), language.toStdString()));
 }
 
 AssistantActions::AssistantActions(const QString& iniPath, QObject* parent)
@@ -71,9 +63,10 @@ QVariantList AssistantActions::actionsVariant() const {
 }
 
 const AssistantAction* AssistantActions::find(const QString& idOrName) const {
-    const QString key = normalized(idOrName);
+    const std::string key = assist::action_key(idOrName.toStdString());
+    if (key.empty()) return nullptr;
     for (const AssistantAction& a : actions_)
-        if (normalized(a.id) == key || normalized(a.name) == key) return &a;
+        if (assist::action_key(a.id.toStdString()) == key || assist::action_key(a.name.toStdString()) == key) return &a;
     return nullptr;
 }
 
@@ -93,6 +86,13 @@ bool AssistantActions::preferSelection() const { return settings_.value(kSelecti
 void AssistantActions::setPreferSelection(bool v) {
     if (v == preferSelection()) return;
     settings_.setValue(kSelectionKey, v);
+    emit changed();
+}
+
+bool AssistantActions::portalShortcut() const { return settings_.value(kPortalKey, false).toBool(); }
+void AssistantActions::setPortalShortcut(bool v) {
+    if (v == portalShortcut()) return;
+    settings_.setValue(kPortalKey, v);
     emit changed();
 }
 

@@ -1,12 +1,15 @@
-// The writing assistant's actions: prompt templates with {text} (and {language} for
-// translating), stored with the settings. The built-in ones come first; the user adds,
-// edits and removes actions, built-in ones included ("Restore defaults" brings them back).
+// The writing assistant's actions as the app keeps them: the engine's templates
+// (inference/assist/actions.h, shared with kinglet-cli) stored with the settings, where
+// the user adds, edits and removes actions, built-in ones included ("Restore defaults"
+// brings them back). Filling a template and matching names is the engine's code.
 #pragma once
 #include <QObject>
 #include <QSettings>
 #include <QString>
 #include <QVariantList>
 #include <QVector>
+
+#include "assist/actions.h"
 
 namespace kinglet::app {
 
@@ -17,6 +20,8 @@ struct AssistantAction {
     // Text longer than the context: "reduce" summarises the parts and applies the
     // action to the summaries; "each" applies the action to every part and joins them.
     QString longMode = QStringLiteral("reduce");
+
+    assist::Action toEngine() const;
 };
 
 class AssistantActions : public QObject {
@@ -24,6 +29,9 @@ class AssistantActions : public QObject {
     Q_PROPERTY(QVariantList actions READ actionsVariant NOTIFY changed)  // [{id, name, prompt, longMode}]
     Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)
     Q_PROPERTY(bool preferSelection READ preferSelection WRITE setPreferSelection NOTIFY changed)
+    // The user registered the summarize shortcut with the desktop's global shortcuts
+    // portal: bind it again at each start (the desktop keeps the key the user chose).
+    Q_PROPERTY(bool portalShortcut READ portalShortcut WRITE setPortalShortcut NOTIFY changed)
 public:
     explicit AssistantActions(const QString& iniPath, QObject* parent = nullptr);
 
@@ -41,6 +49,8 @@ public:
     void setLanguage(const QString& v);
     bool preferSelection() const;
     void setPreferSelection(bool v);
+    bool portalShortcut() const;
+    void setPortalShortcut(bool v);
 
     Q_INVOKABLE QString add(const QString& name, const QString& prompt, const QString& longMode = QStringLiteral("reduce"));
     Q_INVOKABLE bool update(const QString& id, const QString& name, const QString& prompt);

@@ -17,23 +17,14 @@
 #include "chat_store.h"
 #include "conversation_list_model.h"
 #include "gguf/gguf_file.h"
+#include "global_shortcut_portal.h"
 #include "model_manager.h"
-#include "text_splitter.h"
 #include "tokenizer/tokenizer.h"
 
 namespace kinglet::app {
 
-namespace {
-constexpr int kMaxRounds = 5;  // summaries of summaries; each round shrinks the text >= 4x
-
-QString mapPrompt() {
-    return AssistantController::tr(
-        "Summarize this part of a longer text in a few sentences. Keep names, numbers and decisions.\n\n{text}");
-}
-}  // namespace
-
 struct AssistantController::Prepared {
-    QStringList parts;  // one: the text fits as it is
+    std::vector<std::string> parts;  // one: the text fits as it is
     QString error;
 };
 
@@ -44,7 +35,26 @@ AssistantController::AssistantController(InferenceEngine& engine, ModelManager& 
     connect(&engine_, &InferenceEngine::textReady, this, &AssistantController::onText);
     connect(&engine_, &InferenceEngine::generationFinished, this, &AssistantController::onFinished);
     connect(&engine_, &InferenceEngine::generationFailed, this, &AssistantController::onFailed);
+    shortcut_ = new GlobalShortcutPortal(this);
+    connect(shortcut_, &GlobalShortcutPortal::activated, this,
+            [this](const QString& id) { handleRequest(id, QStringLiteral("auto"), QString()); });
+    connect(shortcut_, &GlobalShortcutPortal::changed, this, [this] {
+        if (shortcut_->registered()) actions_.setPortalShortcut(true);
+    });
+    // Registered in an earlier session: bind again once the portal answers (no dialog
+    // where the desktop remembers the key).
+    if (actions_.portalShortcut()) {
+        connect(shortcut_, &GlobalShortcutPortal::changed, this, [this] {
+            if (shortcut_->available() && !shortcut_->registered() && !shortcut_->busy() && !rebindTried_) {
+                rebindTried_ = true;
+                shortcut_->registerShortcut();
+            }
+        });
+    }
+    shortcut_->probe();
 }
+
+QObject* AssistantController::globalShortcutObject() const { return shortcut_; }
 
 AssistantController::~AssistantController() {
     if (cancel_) cancel_->store(true);
@@ -72,13 +82,11 @@ void AssistantController::setState(bool busy, const QString& status, const QStri
     emit stateChanged();
 }
 
-void AssistantController::setProgress(int part, int count) {
+void AssistantController::setProgress(int part, int count, int round) {
     part_ = part;
     partCount_ = count;
-    if (count > 1) {
-        status_ = round_ == 0 ? tr("Part %1 of %2").arg(part).arg(count)
-                              : tr("Combining summaries: part %1 of %2").arg(part).arg(count);
-    }
+    status_ = round == 0 ? tr("Part %1 of %2").arg(part).arg(count)
+                         : tr("Combining summaries: part %1 of %2").arg(part).arg(count);
     emit stateChanged();
     emit progress(part, count);
 }
@@ -128,7 +136,6 @@ void AssistantController::run(const QString& actionId) {
     result_.clear();
     emit resultChanged();
     action_ = *a;
-    round_ = 0;
     part_ = partCount_ = 0;
     if (!model_.ready()) {
         if (model_.state() == QLatin1String("loading")) {
@@ -137,7 +144,7 @@ void AssistantController::run(const QString& actionId) {
             waitForModel_ = connect(&model_, &ModelManager::stateChanged, this, [this] {
                 if (model_.state() == QLatin1String("loading")) return;
                 disconnect(waitForModel_);
-                if (model_.ready()) startRound(source_, 0);
+                if (model_.ready()) begin();
                 else fail(tr("The model could not be loaded: %1").arg(model_.error()));
             });
             return;
@@ -145,27 +152,58 @@ void AssistantController::run(const QString& actionId) {
         fail(tr("No model is loaded. Open Kinglet and choose a model first."));
         return;
     }
-    startRound(source_, 0);
+    begin();
 }
 
-void AssistantController::startRound(const QString& text, int round) {
-    round_ = round;
+void AssistantController::begin() {
+    assist::MapReduceLimits limits;
+    limits.context = std::max(model_.contextSize(), 256);
+    limits.max_tokens = userMaxTokens();
+    limits.part_budget = testBudget_;
+    plan_ = std::make_shared<assist::MapReduce>(action_.toEngine(), actions_.language().toStdString(), limits);
+    advance(plan_->start(source_.toStdString()));
+}
+
+void AssistantController::advance(const assist::MapReduceStep& step) {
+    using Kind = assist::MapReduceStep::Kind;
+    step_ = step;
+    switch (step.kind) {
+        case Kind::Split:
+            split(step.text, step.round);
+            return;
+        case Kind::Generate:
+            if (step.count > 1) setProgress(step.part, step.count, step.round);
+            else setState(true, step.round == 0 ? tr("Writing\u2026") : tr("Writing from %1 summaries\u2026").arg(partCount_));
+            if (step.separator) {
+                result_ += QStringLiteral("\n\n");
+                emit resultChanged();
+            }
+            answer_.clear();
+            generate(QString::fromStdString(step.text), step.max_tokens);
+            return;
+        case Kind::Done:
+            genId_ = 0;
+            setState(false, plan_->chunks() > 1 ? tr("Done: %1 parts").arg(plan_->chunks()) : tr("Done"));
+            emit finished();
+            return;
+        case Kind::Failed:
+            genId_ = 0;
+            fail(tr("Could not finish: %1.").arg(QString::fromStdString(step.text)));
+            return;
+    }
+}
+
+void AssistantController::split(const std::string& text, int round) {
     if (cancel_) cancel_->store(true);
     cancel_ = std::make_shared<std::atomic<bool>>(false);
     const quint64 job = ++job_;
     setState(true, round == 0 ? tr("Reading the text\u2026") : tr("Combining the summaries\u2026"));
 
     const QString path = model_.path();
-    const int nCtx = std::max(model_.contextSize(), 256);
-    const int reserve = std::min(userMaxTokens(), nCtx / 2);
-    const QString instruction = AssistantActions::render(
-        round == 0 && action_.longMode == QLatin1String("each") ? action_.prompt : action_.prompt, QString(),
-        actions_.language());
-    const QString mapInstruction = AssistantActions::render(mapPrompt(), QString(), QString());
-    const int testBudget = testBudget_;
+    auto plan = plan_;  // the pool keeps it alive; it only reads the plan's settings
     auto cancel = cancel_;
     QPointer<AssistantController> self(this);
-    pool_.start([this, self, job, path, nCtx, reserve, instruction, mapInstruction, testBudget, cancel, text] {
+    pool_.start([this, self, job, path, plan, cancel, text] {
         auto p = std::make_shared<Prepared>();
         try {
             std::shared_ptr<Tokenizer> tok;
@@ -179,80 +217,25 @@ void AssistantController::startRound(const QString& text, int round) {
                 }
                 tok = tokenizer_;
             }
-            auto count = [&tok](const QString& s) {
-                return static_cast<int>(tok->encode(s.toStdString(), false, false).size());
-            };
-            // Room for the text: the context less the answer, the instruction and the
-            // chat template's own tokens (a margin: the engine formats the turn).
-            const int overhead = std::max(count(instruction), count(mapInstruction)) + 48 + nCtx / 32;
-            const int budget = testBudget > 0 ? testBudget : std::max(32, nCtx - reserve - overhead);
-            if (count(text) <= budget) p->parts = QStringList{text};
-            else p->parts = splitText(text, budget, count, cancel.get());
+            auto count = [&tok](std::string_view s) { return static_cast<int>(tok->encode(s, false, false).size()); };
+            p->parts = plan->split(text, count, cancel.get());
         } catch (const std::exception& e) {
             p->error = QString::fromUtf8(e.what());
         }
         if (cancel->load()) return;
         QMetaObject::invokeMethod(self, [self, job, p] {
-            if (self) self->onPrepared(job, p);
+            if (self) self->onSplit(job, p);
         }, Qt::QueuedConnection);
     });
 }
 
-void AssistantController::onPrepared(quint64 job, const std::shared_ptr<Prepared>& p) {
+void AssistantController::onSplit(quint64 job, const std::shared_ptr<Prepared>& p) {
     if (job != job_ || !busy_) return;
     if (!p->error.isEmpty()) {
         fail(tr("Could not read the model's vocabulary: %1").arg(p->error));
         return;
     }
-    if (p->parts.isEmpty()) {
-        fail(tr("There is no text to work on."));
-        return;
-    }
-    parts_ = p->parts;
-    outputs_.clear();
-    if (parts_.size() == 1) {  // fits: the action itself, streamed
-        final_ = true;
-        eachMode_ = false;
-        setState(true, round_ == 0 ? tr("Writing\u2026") : tr("Writing from %1 summaries\u2026").arg(partCount_));
-        generate(AssistantActions::render(action_.prompt, parts_.first(), actions_.language()), userMaxTokens());
-        return;
-    }
-    if (round_ >= kMaxRounds) {  // never converged (a model that will not summarise): the start is better than nothing
-        parts_ = QStringList{parts_.first()};
-        onPrepared(job, std::make_shared<Prepared>(Prepared{parts_, {}}));
-        return;
-    }
-    eachMode_ = round_ == 0 && action_.longMode == QLatin1String("each");
-    final_ = eachMode_;
-    runNextPart();
-}
-
-void AssistantController::runNextPart() {
-    const int i = static_cast<int>(outputs_.size());
-    if (i >= parts_.size()) {
-        if (eachMode_) {
-            setProgress(static_cast<int>(parts_.size()), static_cast<int>(parts_.size()));
-            setState(false, tr("Done: %1 parts").arg(parts_.size()));
-            genId_ = 0;
-            emit finished();
-            return;
-        }
-        startRound(outputs_.join(QStringLiteral("\n\n")), round_ + 1);
-        return;
-    }
-    outputs_ << QString();
-    setProgress(i + 1, static_cast<int>(parts_.size()));
-    if (eachMode_) {
-        if (i > 0) {
-            result_ += QStringLiteral("\n\n");
-            emit resultChanged();
-        }
-        generate(AssistantActions::render(action_.prompt, parts_[i], actions_.language()), userMaxTokens());
-    } else {
-        const int nCtx = std::max(model_.contextSize(), 256);
-        generate(AssistantActions::render(mapPrompt(), parts_[i], QString()),
-                 std::min(userMaxTokens(), std::max(32, nCtx / 8)));
-    }
+    advance(plan_->split_done(std::move(p->parts)));
 }
 
 void AssistantController::generate(const QString& prompt, int maxTokens) {
@@ -264,8 +247,8 @@ void AssistantController::generate(const QString& prompt, int maxTokens) {
 
 void AssistantController::onText(quint64 id, const QString& text) {
     if (id != genId_ || !genId_) return;
-    if (!outputs_.isEmpty()) outputs_.last() += text;
-    if (final_) {
+    answer_ += text;
+    if (step_.streams) {
         // The answer's first words often come with the space that followed the prompt.
         const bool lineStart = result_.isEmpty() || result_.endsWith(QLatin1Char('\n'));
         result_ += lineStart ? QString(text).remove(QRegularExpression(QStringLiteral("^[ \t]+"))) : text;
@@ -280,13 +263,7 @@ void AssistantController::onFinished(quint64 id, const GenerationStats& stats) {
         setState(false, tr("Stopped"));
         return;
     }
-    if (final_ && !eachMode_) {
-        genId_ = 0;
-        setState(false, partCount_ > 1 ? tr("Done: %1 parts").arg(partCount_) : tr("Done"));
-        emit finished();
-        return;
-    }
-    runNextPart();
+    advance(plan_->generated(answer_.toStdString()));
 }
 
 void AssistantController::onFailed(quint64 id, const QString& error) {

@@ -2,11 +2,12 @@
 // or what the user pastes/drops), applies an action's prompt with the loaded model and
 // streams the result into a small always-on-top window.
 //
-// Text longer than the context goes map-reduce: a pool thread counts tokens with the
-// model's tokenizer and splits the text at paragraph, then sentence boundaries; each
-// part is then summarised on the engine thread (progress "Part 3 of 7"), and the
-// summaries are summarised again until they fit, then the action runs on them. The GUI
-// thread only reacts to signals: it never tokenizes or waits on the engine.
+// Text longer than the context goes map-reduce, planned by the engine's
+// assist::MapReduce (the same plan kinglet-cli summarize follows): a pool thread counts
+// tokens with the model's tokenizer and splits the text; each part is summarised on the
+// engine thread (progress "Part 3 of 7"), and the summaries again until they fit, then
+// the action runs on them. The GUI thread only reacts to signals: it never tokenizes or
+// waits on the engine.
 #pragma once
 #include <QObject>
 #include <QPointer>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <mutex>
 
+#include "assist/map_reduce.h"
 #include "assistant_actions.h"
 #include "inference_worker.h"
 
@@ -32,6 +34,7 @@ namespace kinglet::app {
 
 class AppSettings;
 class ChatController;
+class GlobalShortcutPortal;
 class ChatStore;
 class ModelManager;
 
@@ -46,6 +49,9 @@ class AssistantController : public QObject {
     Q_PROPERTY(int part READ part NOTIFY stateChanged)
     Q_PROPERTY(int partCount READ partCount NOTIFY stateChanged)
     Q_PROPERTY(bool selectionAvailable READ selectionAvailable CONSTANT)  // X11 primary selection
+    // The desktop's global shortcuts (XDG portal where there is one): register a key for
+    // Summarize, or how to bind `kinglet --action summarize` by hand.
+    Q_PROPERTY(QObject* globalShortcut READ globalShortcutObject CONSTANT)
 
 public:
     AssistantController(InferenceEngine& engine, ModelManager& model, AppSettings& settings, AssistantActions& actions,
@@ -63,6 +69,8 @@ public:
     int part() const { return part_; }
     int partCount() const { return partCount_; }
     bool selectionAvailable() const;
+    GlobalShortcutPortal& globalShortcut() { return *shortcut_; }
+    QObject* globalShortcutObject() const;
 
     // "clipboard", "selection" or "auto" (the selection when the user prefers it).
     // False (and a message) for an empty or non-text clipboard.
@@ -101,10 +109,11 @@ signals:
 private:
     struct Prepared;
     void setState(bool busy, const QString& status, const QString& message = QString());
-    void setProgress(int part, int count);
-    void startRound(const QString& text, int round);
-    void onPrepared(quint64 job, const std::shared_ptr<Prepared>& p);
-    void runNextPart();
+    void setProgress(int part, int count, int round);
+    void begin();
+    void advance(const assist::MapReduceStep& step);
+    void split(const std::string& text, int round);
+    void onSplit(quint64 job, const std::shared_ptr<Prepared>& p);
     void generate(const QString& prompt, int maxTokens);
     void onText(quint64 id, const QString& text);
     void onFinished(quint64 id, const GenerationStats& stats);
@@ -126,16 +135,17 @@ private:
     bool busy_ = false;
     int part_ = 0, partCount_ = 0;
 
-    // The run in progress.
+    // The run in progress: the plan, the step under way and its answer so far.
     AssistantAction action_;
-    quint64 job_ = 0;    // the preparation whose answer counts
+    std::shared_ptr<assist::MapReduce> plan_;
+    assist::MapReduceStep step_;
+    QString answer_;
+    quint64 job_ = 0;    // the split whose answer counts
     quint64 genId_ = 0;  // the generation whose text counts
-    int round_ = 0;
-    QStringList parts_, outputs_;
-    bool final_ = false;    // the generation that streams into result_
-    bool eachMode_ = false; // parts streamed into result_ one after another
     QString lastPrompt_;
     int testBudget_ = 0;
+    GlobalShortcutPortal* shortcut_ = nullptr;
+    bool rebindTried_ = false;
     QMetaObject::Connection waitForModel_;
 
     // Tokenizer for counting, loaded on the pool thread and kept for the model's path.

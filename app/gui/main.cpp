@@ -116,6 +116,13 @@ int main(int argc, char* argv[]) {
         tray = std::make_unique<AssistantTray>(ctx.assistant(), ctx.assistantActions());
         tray->setMainWindow(window);
         tray->show();
+        // "Start minimised to the tray": the main window waits for the tray's "Show
+        // Kinglet" (or a second start), and closing windows leaves Kinglet in the tray.
+        // Without a tray there would be no way back, so the option is ignored there.
+        if (ctx.settings().startMinimized()) {
+            app.setQuitOnLastWindowClosed(false);
+            if (options.prompt.isEmpty()) window->hide();
+        }
     }
     if (!options.action.isEmpty()) {
         QTimer::singleShot(0, &ctx, [&ctx, &options, stdinText] { ctx.assistant().handleRequest(options.action, options.from, stdinText); });

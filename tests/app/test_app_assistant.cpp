@@ -25,10 +25,10 @@
 #include "assistant_actions.h"
 #include "assistant_controller.h"
 #include "chat_controller.h"
+#include "global_shortcut_portal.h"
 #include "model_manager.h"
 #include "shared_data.h"
 #include "single_instance.h"
-#include "text_splitter.h"
 
 using namespace kinglet::app;
 
@@ -40,8 +40,6 @@ QString artifact(const QString& name) {
     return dir + '/' + name;
 }
 
-int words(const QString& s) { return static_cast<int>(s.split(QRegularExpression("\\s+"), Qt::SkipEmptyParts).size()); }
-QString squash(const QString& s) { return s.simplified(); }
 
 // A long, story-like text: paragraphs of sentences.
 QString longText(int chars) {
@@ -87,56 +85,23 @@ struct App {
 class TestAppAssistant : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { prepareQuick(); }
-
-    // ---- text splitter --------------------------------------------------------------
-
-    void splitsAtParagraphsThenSentences() {
-        const QString text = "One two three.\n\nFour five six seven.\n\n"
-                             "Eight nine. Ten eleven twelve! Thirteen fourteen? Fifteen sixteen seventeen.";
-        // Budget 9 words (the packer allows one token per join): the first two paragraphs
-        // share a part; the third is too long and breaks at sentence ends.
-        const QStringList parts = splitText(text, 9, words);
-        QCOMPARE(parts.size(), 3);
-        QCOMPARE(parts[0], QString("One two three.\n\nFour five six seven."));
-        QCOMPARE(parts[1], QString("Eight nine. Ten eleven twelve!"));
-        QCOMPARE(parts[2], QString("Thirteen fourteen? Fifteen sixteen seventeen."));
-        QCOMPARE(splitSentences("He said \"Stop.\" Then he left.  Done"),
-                 QStringList({"He said \"Stop.\"", "Then he left.", "Done"}));
-        QVERIFY(splitText("  \n\n \n", 8, words).isEmpty());
+    void initTestCase() {
+        prepareQuick();
+        // A session bus of our own with no portal on it (where dbus-daemon exists), else
+        // none at all: either way the global shortcuts portal is absent, whatever desktop
+        // runs the tests.
+        bus_.start(QStringLiteral("dbus-daemon"), {"--session", "--nofork", "--print-address"});
+        QString address = QStringLiteral("unix:path=/nonexistent/kinglet-test-bus");
+        if (bus_.waitForStarted(5000) && bus_.waitForReadyRead(5000))
+            address = QString::fromUtf8(bus_.readLine()).trimmed();
+        qputenv("DBUS_SESSION_BUS_ADDRESS", address.toUtf8());
+    }
+    void cleanupTestCase() {
+        bus_.kill();
+        bus_.waitForFinished(5000);
     }
 
-    void longSentencesBreakBetweenWordsAndLongWordsInside() {
-        QString sentence;
-        for (int i = 0; i < 50; ++i) sentence += QString("w%1 ").arg(i);
-        QStringList parts = splitText(sentence.trimmed(), 10, words);
-        QCOMPARE(parts.size(), 5);
-        for (const QString& p : parts) QVERIFY(words(p) <= 10);
-        QCOMPARE(squash(parts.join(' ')), squash(sentence));
-        // A single 1000-character "word" with a character counter: cut inside.
-        const QString blob(1000, QChar('x'));
-        parts = splitText(blob, 64, [](const QString& s) { return int(s.size()); });
-        QVERIFY(parts.size() >= 16);
-        for (const QString& p : parts) QVERIFY(p.size() <= 64);
-        QCOMPARE(parts.join(QString()), blob);
-    }
-
-    void hugeInputKeepsEveryWordWithinBudget() {
-        const QString text = longText(250000);
-        auto approxTokens = [](const QString& s) { return int(s.size() / 4) + 1; };
-        QElapsedTimer t;
-        t.start();
-        const QStringList parts = splitText(text, 500, approxTokens);
-        QVERIFY2(t.elapsed() < 60000, qPrintable(QString::number(t.elapsed())));
-        QVERIFY(parts.size() > 100);
-        for (const QString& p : parts) {
-            QVERIFY(approxTokens(p) <= 500);
-            QVERIFY(p.endsWith('.') || p.endsWith('!') || p.endsWith('?'));  // sentence ends
-        }
-        QCOMPARE(squash(parts.join(' ')), squash(text));
-        std::atomic<bool> cancel{true};
-        QVERIFY(splitText(text, 500, approxTokens, &cancel).size() < 2);
-    }
+    // The splitter and the map-reduce plan are the engine's: tests/assist.
 
     // ---- actions --------------------------------------------------------------------
 
@@ -174,6 +139,56 @@ private slots:
         QCOMPARE(AssistantActions::render("No placeholder", "abc", {}), QString("No placeholder\n\nabc"));
         b.restoreDefaults();
         QCOMPARE(AssistantActions(ini).find("summarize")->name, QString("Summarize"));
+    }
+
+    // ---- tray and global shortcut ---------------------------------------------------
+
+    void startMinimizedPersists() {
+        QTemporaryDir dir;
+        {
+            AppSettings s(dir.filePath("settings.ini"));
+            QVERIFY(!s.startMinimized());
+            QSignalSpy changed(&s, &AppSettings::changed);
+            s.setStartMinimized(true);
+            QCOMPARE(changed.count(), 1);
+        }
+        QVERIFY(AppSettings(dir.filePath("settings.ini")).startMinimized());
+    }
+
+    void portalAbsentExplainsTheManualWay() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");  // the chat page, not the model library
+        App app;
+        {
+            AssistantActions(app.dir.filePath("settings.ini")).setPortalShortcut(true);  // "registered earlier"
+        }
+        QVERIFY(app.start(model));
+        app.ctx->settings().setStartMinimized(true);
+        GlobalShortcutPortal& p = app.ctx->assistant().globalShortcut();
+        QTRY_VERIFY_WITH_TIMEOUT(!p.busy(), 15000);
+        QVERIFY(!p.available());
+        QVERIFY(!p.registered());
+        QVERIFY2(!p.status().isEmpty(), "says why");
+        QVERIFY(GlobalShortcutPortal::manualHelp().contains("kinglet --action summarize"));
+        QSignalSpy failed(&p, &GlobalShortcutPortal::failed);
+        p.registerShortcut();
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(!p.registered() && !p.busy());
+
+        // The settings show the option (on) and, with no portal, how to bind it by hand.
+        QQmlApplicationEngine qml;
+        QQuickWindow* main = app.ctx->loadWindow(qml);
+        QVERIFY(main);
+        QVERIFY(QMetaObject::invokeMethod(main, "openSettings"));
+        auto* box = main->findChild<QQuickItem*>("startMinimized");
+        auto* help = main->findChild<QQuickItem*>("shortcutHelp");
+        QVERIFY(box && help);
+        QTRY_VERIFY(box->isVisible());
+        QVERIFY(box->property("checked").toBool());
+        QVERIFY(help->isVisible());
+        QVERIFY(help->property("text").toString().contains("kinglet --action summarize"));
+        QVERIFY(!main->findChild<QQuickItem*>("registerShortcut")->isVisible());
+        QTest::qWait(200);
+        QVERIFY(main->grabWindow().save(artifact("settings-assistant.png")));
     }
 
     // ---- clipboard ------------------------------------------------------------------
@@ -405,6 +420,9 @@ private slots:
             }
         }
     }
+
+private:
+    QProcess bus_;
 };
 
 QTEST_MAIN(TestAppAssistant)
