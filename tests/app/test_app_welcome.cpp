@@ -43,11 +43,11 @@ struct App {
     std::unique_ptr<QQmlApplicationEngine> qml;
     QQuickWindow* window = nullptr;
 
-    bool start(const QString& dataDir, const QString& demoFolder, QSize size = {1000, 700}) {
+    bool start(const QString& dataDir, const QString& demoFolder, QSize size = {1000, 700}, bool loadModel = false) {
         AppOptions o;
         o.dataDir = dataDir;
         o.demoFolder = demoFolder;
-        o.loadModel = false;  // the welcome's button is what loads it
+        o.loadModel = loadModel;  // false: the welcome's button is what loads it
         ctx = std::make_unique<AppContext>(o);
         // Not written before the start: a settings file would make this an old data folder.
         ctx->settings().setTheme(QStringLiteral("light"));
@@ -161,6 +161,26 @@ private slots:
         QVERIFY(!app.ctx->firstRun().active());
         QVERIFY(!app.item("welcomePage"));
         QTRY_VERIFY(app.shows("composerInput"));
+    }
+
+    void startChattingWhileTheAppAlreadyLoadsTheDemo() {
+        // The real app opens the demo model at start (no other model yet) while the
+        // welcome shows: the button must not load it a second time.
+        KINGLET_REQUIRE_SHARED(demo, "models/stories260K.gguf");
+        QTemporaryDir dir;
+        QVERIFY(makeDemoFolder(dir.filePath("demo"), demo));
+        App app;
+        QStringList states;
+        QVERIFY(app.start(dir.filePath("data"), dir.filePath("demo"), {1000, 700}, true));
+        connect(&app.ctx->modelManager(), &ModelManager::stateChanged, this,
+                [&] { states << app.ctx->modelManager().state(); });
+        QVERIFY(app.ctx->firstRun().active());
+        QTRY_VERIFY(app.shows("welcomeStartButton"));
+        app.click("welcomeStartButton");
+        QTRY_VERIFY(!app.shows("welcomePage"));
+        QTRY_VERIFY_WITH_TIMEOUT(app.ctx->modelManager().ready(), 30000);
+        QCOMPARE(QFileInfo(app.ctx->modelManager().path()).fileName(), QString("stories260K.gguf"));
+        QVERIFY2(!states.contains("loading"), qPrintable(states.join(',')));
     }
 
     void withoutTheDemoModelTheWelcomeDownloadsIt() {
