@@ -4,6 +4,14 @@
 // second kinglet process), and the assistant window with screenshots in
 // <build>/test-artifacts/.
 #include <QClipboard>
+#ifdef KINGLET_HAVE_DBUS
+#include <QDBusArgument>
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusObjectPath>
+#include <QDBusVariant>
+#include <QDBusVirtualObject>
+#endif
 #include <QDir>
 #include <QElapsedTimer>
 #include <QGuiApplication>
@@ -82,6 +90,55 @@ struct App {
 
 }  // namespace
 
+#ifdef KINGLET_HAVE_DBUS
+// A stand-in for xdg-desktop-portal's GlobalShortcuts on the test's private bus: answers
+// each call with a Request path and its Response signal, the way the real portal does,
+// and records what it was asked.
+class FakePortal : public QDBusVirtualObject {
+public:
+    explicit FakePortal(QDBusConnection bus) : bus_(bus) {}
+    QString introspect(const QString&) const override { return {}; }
+    bool handleMessage(const QDBusMessage& m, const QDBusConnection&) override {
+        const QString sender = QString(m.service()).mid(1).replace('.', '_');
+        auto respond = [&](const QString& token, const QVariantMap& results) {
+            const QString request = "/org/freedesktop/portal/desktop/request/" + sender + "/" + token;
+            bus_.send(m.createReply(QVariant::fromValue(QDBusObjectPath(request))));
+            QDBusMessage r = QDBusMessage::createSignal(request, "org.freedesktop.portal.Request", "Response");
+            r << uint(0) << results;
+            bus_.send(r);
+        };
+        calls << m.member();
+        if (m.member() == "Get" && m.arguments().value(0).toString() == "org.freedesktop.portal.GlobalShortcuts") {
+            bus_.send(m.createReply(QVariant::fromValue(QDBusVariant(uint(1)))));
+            return true;
+        }
+        if (m.member() == "CreateSession") {
+            const QVariantMap o = qdbus_cast<QVariantMap>(m.arguments().value(0));
+            session = "/org/freedesktop/portal/desktop/session/" + sender + "/" + o.value("session_handle_token").toString();
+            respond(o.value("handle_token").toString(), {{"session_handle", session}});
+            return true;
+        }
+        if (m.member() == "BindShortcuts") {
+            bindSignature = m.signature();
+            boundSession = m.arguments().value(0).value<QDBusObjectPath>().path();
+            respond(qdbus_cast<QVariantMap>(m.arguments().value(3)).value("handle_token").toString(), {});
+            return true;
+        }
+        return false;
+    }
+    void press(const QString& id) {
+        QDBusMessage a = QDBusMessage::createSignal("/org/freedesktop/portal/desktop", "org.freedesktop.portal.GlobalShortcuts", "Activated");
+        a << QVariant::fromValue(QDBusObjectPath(session)) << id << qulonglong(0) << QVariantMap();
+        bus_.send(a);
+    }
+    QStringList calls;
+    QString session, boundSession, bindSignature;
+
+private:
+    QDBusConnection bus_;
+};
+#endif
+
 class TestAppAssistant : public QObject {
     Q_OBJECT
 private slots:
@@ -92,8 +149,10 @@ private slots:
         // runs the tests.
         bus_.start(QStringLiteral("dbus-daemon"), {"--session", "--nofork", "--print-address"});
         QString address = QStringLiteral("unix:path=/nonexistent/kinglet-test-bus");
-        if (bus_.waitForStarted(5000) && bus_.waitForReadyRead(5000))
+        if (bus_.waitForStarted(5000) && bus_.waitForReadyRead(5000)) {
             address = QString::fromUtf8(bus_.readLine()).trimmed();
+            haveBus_ = !address.isEmpty();
+        }
         qputenv("DBUS_SESSION_BUS_ADDRESS", address.toUtf8());
     }
     void cleanupTestCase() {
@@ -189,6 +248,53 @@ private slots:
         QVERIFY(!main->findChild<QQuickItem*>("registerShortcut")->isVisible());
         QTest::qWait(200);
         QVERIFY(main->grabWindow().save(artifact("settings-assistant.png")));
+    }
+
+    void portalRegistersAndRunsTheAction() {
+        // Runs after portalAbsent...: the private bus gains a portal now.
+#ifndef KINGLET_HAVE_DBUS
+        QSKIP("built without Qt6::DBus");
+#else
+        if (!haveBus_) QSKIP("no dbus-daemon to run a private session bus");
+        QDBusConnection portalBus = QDBusConnection::connectToBus(QString::fromUtf8(qgetenv("DBUS_SESSION_BUS_ADDRESS")), "fake-portal");
+        QVERIFY(portalBus.isConnected());
+        FakePortal fake(portalBus);
+        QVERIFY(portalBus.registerVirtualObject("/org/freedesktop/portal/desktop", &fake));
+        QVERIFY(portalBus.registerService("org.freedesktop.portal.Desktop"));
+
+        App app;
+        QVERIFY(app.start(QString()));
+        GlobalShortcutPortal& p = app.ctx->assistant().globalShortcut();
+        QTRY_VERIFY_WITH_TIMEOUT(p.available(), 10000);
+        QVERIFY(!p.registered());
+        p.registerShortcut("summarize", "CTRL+ALT+S");
+        QTRY_VERIFY_WITH_TIMEOUT(p.registered(), 10000);
+        QVERIFY(!p.busy());
+        QCOMPARE(fake.bindSignature, QString("oa(sa{sv})sa{sv}"));
+        QCOMPARE(fake.boundSession, fake.session);
+        QVERIFY(AssistantActions(app.dir.filePath("settings.ini")).portalShortcut());  // bound again next start
+
+        // The key: the action runs on the clipboard (no model here: it says so).
+        QGuiApplication::clipboard()->setText("Text for the shortcut.");
+        QSignalSpy activated(&p, &GlobalShortcutPortal::activated);
+        QSignalSpy failed(&app.ctx->assistant(), &AssistantController::failed);
+        fake.press("summarize");
+        QTRY_COMPARE_WITH_TIMEOUT(activated.count(), 1, 10000);
+        QCOMPARE(activated.first().first().toString(), QString("summarize"));
+        QCOMPARE(app.ctx->assistant().sourceText(), QString("Text for the shortcut."));
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(app.ctx->assistant().message().contains("No model"));
+
+        // A later start binds again by itself.
+        App again;
+        {
+            AssistantActions(again.dir.filePath("settings.ini")).setPortalShortcut(true);
+        }
+        QVERIFY(again.start(QString()));
+        QTRY_VERIFY_WITH_TIMEOUT(again.ctx->assistant().globalShortcut().registered(), 10000);
+        portalBus.unregisterService("org.freedesktop.portal.Desktop");
+        portalBus.unregisterObject("/org/freedesktop/portal/desktop");
+#endif
     }
 
     // ---- clipboard ------------------------------------------------------------------
@@ -423,6 +529,7 @@ private slots:
 
 private:
     QProcess bus_;
+    bool haveBus_ = false;
 };
 
 QTEST_MAIN(TestAppAssistant)
