@@ -248,6 +248,10 @@ private slots:
         QVERIFY(!main->findChild<QQuickItem*>("registerShortcut")->isVisible());
         QTest::qWait(200);
         QVERIFY(main->grabWindow().save(artifact("settings-assistant.png")));
+        // A click on the box turns the option off, stored at once.
+        QTest::mouseClick(main, Qt::LeftButton, {}, box->mapToScene(QPointF(12, box->height() / 2)).toPoint());
+        QTRY_VERIFY(!app.ctx->settings().startMinimized());
+        QVERIFY(!AppSettings(app.dir.filePath("settings.ini")).startMinimized());
     }
 
     void portalRegistersAndRunsTheAction() {
