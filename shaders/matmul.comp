@@ -1,51 +1,73 @@
 #version 450
-// y[t][col0 + r] = W[r] . x[t] for the rows r of one chunk of a weight. One workgroup per
-// weight row and per tile of TT tokens: each sub-block of weights is dequantized once and
-// used for TT tokens (decode is TT = 1 effective, prompts reuse the weights 8 times).
+// Prompts: Y[t][col0 + r] (+)= W[r] . X[t] as a tiled matrix product. A workgroup of 256
+// invocations computes a 64-row x 64-token tile, each invocation 4 x 4 outputs. K is walked
+// one 32-weight sub-block at a time: 64 invocations dequantize the tile's 64 rows into shared
+// memory while all 256 load the 64 tokens' activations, then every invocation does 32 x 16
+// multiply-adds from shared memory. Each weight is dequantized once per 64 tokens.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
+layout(local_size_x = 256) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { float x[]; };
 layout(binding = 2) buffer Y { float y[]; };
 layout(push_constant) uniform P {
-    uint type, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
-    uint x_off, y_off, y_stride, y_col0, n_tokens;
+    uint type, n_in, row_bytes, w_base;
+    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
 } p;
 #include "dequant.glsl"
+#include "dequant_fast.glsl"
 
-const uint TT = 8u;
-shared float red[64u * TT];
+const uint BM = 64u, BN = 64u, BK = 32u;
+shared float ws[BK][BM + 1u];  // [k][row], padded against bank conflicts
+shared float xs[BK][BN + 1u];  // [k][token]
 
 void main() {
-    const uint r = gl_WorkGroupID.x, t0 = gl_WorkGroupID.y * TT, tid = gl_LocalInvocationID.x;
-    const uint nt = min(TT, p.n_tokens - t0);
-    const uint row = p.w_base + r * p.row_bytes;
-    // The CPU path (and llama.cpp) rounds activations to F16 for F16 weights; do the same.
+    const uint tid = gl_LocalInvocationID.x;
+    const uint r0 = gl_WorkGroupID.x * BM, t0 = gl_WorkGroupID.y * BN;
+    const uint tr = (tid % 16u) * 4u, tt = (tid / 16u) * 4u;  // this invocation's 4 rows, 4 tokens
     const bool f16_act = p.type == T_F16;
-    float acc[TT];
-    for (uint t = 0u; t < TT; ++t) acc[t] = 0.0;
-    const uint nsub = (p.n_in + 31u) / 32u;
-    for (uint s = tid; s < nsub; s += 64u) {
-        float w[32];
-        const uint n_valid = min(32u, p.n_in - s * 32u);
-        dq32(p.type, row, s, n_valid, w);
-        for (uint t = 0u; t < nt; ++t) {
-            const uint xb = p.x_off + (t0 + t) * p.n_in + s * 32u;
-            float a = 0.0;
-            for (uint i = 0u; i < n_valid; ++i) {
-                float xv = x[xb + i];
-                if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
-                a += w[i] * xv;
+    float acc[4][4];
+    for (uint i = 0u; i < 4u; ++i)
+        for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
+
+    const uint nsub = (p.n_in + BK - 1u) / BK;
+    for (uint s = 0u; s < nsub; ++s) {
+        const uint n_valid = min(BK, p.n_in - s * BK);
+        if (tid < BM) {
+            float w[32];
+            const uint r = r0 + tid;
+            if (r < p.n_rows) {
+                dq32_any(p.type, p.w_base + r * p.row_bytes, s, n_valid, w);
+            } else {
+                for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
             }
-            acc[t] += a;
+            for (uint k = 0u; k < BK; ++k) ws[k][tid] = k < n_valid ? w[k] : 0.0;
         }
-    }
-    for (uint t = 0u; t < TT; ++t) red[t * 64u + tid] = acc[t];
-    barrier();
-    for (uint stride = 32u; stride > 0u; stride >>= 1) {
-        if (tid < stride)
-            for (uint t = 0u; t < TT; ++t) red[t * 64u + tid] += red[t * 64u + tid + stride];
+        // 64 tokens x 32 values: 8 per invocation, consecutive invocations on consecutive values.
+        for (uint e = tid; e < BN * BK; e += 256u) {
+            const uint t = e / BK, k = e % BK;
+            float xv = 0.0;
+            if (t0 + t < p.n_tokens && k < n_valid) xv = x[p.x_off + (t0 + t) * p.n_in + s * BK + k];
+            if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
+            xs[k][t] = xv;
+        }
+        barrier();
+        for (uint k = 0u; k < BK; ++k) {
+            float a[4], b[4];
+            for (uint i = 0u; i < 4u; ++i) a[i] = ws[k][tr + i];
+            for (uint j = 0u; j < 4u; ++j) b[j] = xs[k][tt + j];
+            for (uint i = 0u; i < 4u; ++i)
+                for (uint j = 0u; j < 4u; ++j) acc[i][j] += a[i] * b[j];
+        }
         barrier();
     }
-    if (tid < nt) y[p.y_off + (t0 + tid) * p.y_stride + p.y_col0 + r] = red[tid * 64u];
+    for (uint j = 0u; j < 4u; ++j) {
+        const uint t = t0 + tt + j;
+        if (t >= p.n_tokens) break;
+        for (uint i = 0u; i < 4u; ++i) {
+            const uint r = r0 + tr + i;
+            if (r >= p.n_rows) break;
+            const uint o = p.y_off + t * p.y_stride + p.y_col0 + r;
+            y[o] = p.accumulate != 0u ? y[o] + acc[i][j] : acc[i][j];
+        }
+    }
 }

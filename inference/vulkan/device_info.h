@@ -20,6 +20,7 @@ struct VulkanDeviceInfo {
     uint64_t max_storage_buffer_range = 0;  // bytes one storage-buffer binding may span
     uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
     uint32_t min_storage_offset_alignment = 0;
+    float timestamp_period_ns = 0;  // 0: the compute queue cannot time commands (no profiling)
     uint64_t device_local_bytes = 0;        // largest device-local heap
     // Bytes of that heap this process may still allocate: the driver's budget minus what is
     // in use (VK_EXT_memory_budget, which counts other programs' use too), or the heap size

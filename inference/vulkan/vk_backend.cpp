@@ -18,7 +18,7 @@ namespace {
 // Push-constant blocks, field for field as declared in shaders/*.comp (std430: 4-byte scalars).
 struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_off, out_off; float scale; };
 struct RmsPush { uint32_t n, in_off, out_off; float eps; };
-struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens; };
+struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate; };
 struct BiasPush { uint32_t n, total; };
 struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos0, x_off; float freq_scale, mscale; };
 struct StoreKvPush { uint32_t kv_dim, pos0, rows; };
@@ -27,7 +27,9 @@ struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device has
-constexpr uint32_t kMatmulTokens = 8;   // TT in matmul.comp
+constexpr int kMatvecTokens = 4;        // TT in matvec.comp: batches up to this size take the decode kernel
+constexpr uint32_t kMatvecRows = 4;     // ROWS in matvec.comp
+constexpr uint32_t kTile = 64;          // BM = BN in matmul.comp
 constexpr int kMaxHeadDim = 512;        // acc[8] x 64 threads in attention.comp
 
 uint32_t ceil_div(size_t a, size_t b) { return uint32_t((a + b - 1) / b); }
@@ -63,14 +65,17 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
         if (const long long v = std::atoll(env); v >= 4096) max_range_ = std::min(max_range_, size_t(v));
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
-    p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush));
-    p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush));
-    p_matmul_ = std::make_unique<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush));
-    p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush));
-    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 2, sizeof(RopePush));
-    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 4, sizeof(StoreKvPush));
-    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 4, sizeof(AttentionPush));
-    p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush));
+    // The last argument says which bindings each shader writes (bit i = binding i), so that
+    // the command sequence orders only dispatches that depend on each other.
+    p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
+    p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
+    p_matvec_ = std::make_unique<vk::Pipeline>(*dev_, "matvec", 3, sizeof(MatmulPush), 0b100);
+    p_matmul_ = std::make_unique<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush), 0b100);
+    p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush), 0b1);
+    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 2, sizeof(RopePush), 0b1);
+    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 4, sizeof(StoreKvPush), 0b1100);
+    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 4, sizeof(AttentionPush), 0b1000);
+    p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
 }
 
 VulkanBackend::~VulkanBackend() {
@@ -92,6 +97,7 @@ VulkanBackend::Bound VulkanBackend::bind(const vk::Buffer& buf, size_t offset, s
 }
 
 void VulkanBackend::init(const Model& model, const BackendShape& shape) {
+    seq_->forget_descriptors();  // the buffers below replace any earlier ones
     model_ = &model;
     shape_ = shape;
     const Hparams& h = model.hparams();
@@ -208,15 +214,16 @@ void VulkanBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, in
     }
 }
 
+// Few tokens (decode) take matvec.comp, more take the tiled matmul.comp; both split what
+// does not fit one binding (a 150k-row vocabulary on lavapipe) into several dispatches.
 void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
     const Weight& w = weight(wt);
     if (n_out < 0) n_out = w.n_rows - row0;
-    // Rows per dispatch: what one binding and one grid dimension allow.
-    const int64_t chunk = std::min<int64_t>(kMaxGroups, int64_t((max_range_ - align_) / w.row_bytes));
+    const int64_t chunk = int64_t((max_range_ - align_) / w.row_bytes);  // rows one binding holds
     // Tokens per dispatch: the output rows of a big vocabulary may not fit one binding either.
     const size_t out_row = size_t(n_out) * 4, in_row = size_t(w.n_in) * 4;
     int tok_chunk = int(std::min<size_t>(n_tokens, (max_range_ - align_) / std::max(out_row, in_row)));
-    if (tok_chunk >= int(kMatmulTokens)) tok_chunk -= tok_chunk % int(kMatmulTokens);
+    if (tok_chunk >= int(kTile)) tok_chunk -= tok_chunk % int(kTile);
     if (tok_chunk < 1) throw Error("Vulkan backend: a row of " + wt.name + "'s output exceeds a binding");
     for (int t0 = 0; t0 < n_tokens; t0 += tok_chunk) {
         const int nt = std::min(tok_chunk, n_tokens - t0);
@@ -226,8 +233,15 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
             const int64_t rows = std::min(chunk, n_out - r);
             const Bound wb = bind(w.buf, size_t(row0 + r) * w.row_bytes, size_t(rows) * w.row_bytes);
             MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
-                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt)};
-            seq_->dispatch(*p_matmul_, {wb.range, xb.range, yb.range}, &p, uint32_t(rows), ceil_div(nt, kMatmulTokens));
+                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows), 0};
+            if (nt <= kMatvecTokens) {
+                uint32_t gx, gy;
+                grid_1d(ceil_div(size_t(rows), kMatvecRows), gx, gy);
+                seq_->dispatch(*p_matvec_, {wb.range, xb.range, yb.range}, &p, gx, gy);
+            } else {
+                seq_->dispatch(*p_matmul_, {wb.range, xb.range, yb.range}, &p, ceil_div(size_t(rows), kTile),
+                               ceil_div(size_t(nt), kTile));
+            }
         }
     }
 }

@@ -64,7 +64,7 @@ private:
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
-    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_matmul_, p_bias_, p_rope_, p_store_kv_, p_attention_,
+    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_matvec_, p_matmul_, p_bias_, p_rope_, p_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;
     BackendShape shape_;

@@ -102,6 +102,7 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
     info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
     info.max_shared_memory = p.limits.maxComputeSharedMemorySize;
     info.min_storage_offset_alignment = uint32_t(p.limits.minStorageBufferOffsetAlignment);
+    info.timestamp_period_ns = p.limits.timestampComputeAndGraphics ? p.limits.timestampPeriod : 0.0f;
 
     // The 1.1/1.2 feature structs exist only on 1.2 devices; older ones report no features.
     if (p.apiVersion >= VK_API_VERSION_1_2) {
@@ -206,6 +207,7 @@ VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalD
         if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = int(i);
     if (family < 0) throw Error("Vulkan device " + info_.name + " has no compute queue");
     queue_family_ = uint32_t(family);
+    if (families[family].timestampValidBits == 0) info_.timestamp_period_ns = 0;
 
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};

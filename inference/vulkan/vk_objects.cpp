@@ -62,8 +62,9 @@ void Buffer::reset() {
     mapped_ = nullptr;
 }
 
-Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t n_bindings, uint32_t push_bytes)
-    : dev_(dev), name_(shader), n_bindings_(n_bindings), push_bytes_(push_bytes) {
+Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t n_bindings, uint32_t push_bytes,
+                   uint32_t write_mask)
+    : dev_(dev), name_(shader), n_bindings_(n_bindings), push_bytes_(push_bytes), write_mask_(write_mask) {
     const Functions& f = dev.fn();
     const SpirvBlob* blob = find_spirv(shader);
     if (!blob) throw Error("Vulkan: shader " + shader + " is not embedded in this build");
@@ -108,7 +109,7 @@ Pipeline::~Pipeline() {
     if (set_layout_) f.vkDestroyDescriptorSetLayout(dev_.handle(), set_layout_, nullptr);
 }
 
-CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev) {
+CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev), profiler_(DispatchProfiler::create_if_enabled(dev)) {
     const Functions& f = dev.fn();
     VkCommandPoolCreateInfo cpi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     cpi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
@@ -119,12 +120,6 @@ CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev) {
     cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     cai.commandBufferCount = 1;
     check(f.vkAllocateCommandBuffers(dev.handle(), &cai, &cmd_), "vkAllocateCommandBuffers");
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kMaxSets * 4};
-    VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    dpi.maxSets = kMaxSets;
-    dpi.poolSizeCount = 1;
-    dpi.pPoolSizes = &size;
-    check(f.vkCreateDescriptorPool(dev.handle(), &dpi, nullptr, &descriptors_), "vkCreateDescriptorPool");
     VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     check(f.vkCreateFence(dev.handle(), &fci, nullptr, &fence_), "vkCreateFence");
 }
@@ -133,7 +128,7 @@ CommandSequence::~CommandSequence() {
     const Functions& f = dev_.fn();
     f.vkDeviceWaitIdle(dev_.handle());
     if (fence_) f.vkDestroyFence(dev_.handle(), fence_, nullptr);
-    if (descriptors_) f.vkDestroyDescriptorPool(dev_.handle(), descriptors_, nullptr);
+    for (VkDescriptorPool dp : descriptor_pools_) f.vkDestroyDescriptorPool(dev_.handle(), dp, nullptr);
     if (pool_) f.vkDestroyCommandPool(dev_.handle(), pool_, nullptr);
 }
 
@@ -143,12 +138,12 @@ VkCommandBuffer CommandSequence::begin() {
         bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
         check(dev_.fn().vkBeginCommandBuffer(cmd_, &bi), "vkBeginCommandBuffer");
         recording_ = true;
+        if (profiler_) profiler_->begin(cmd_);
     }
     return cmd_;
 }
 
-// One global memory barrier after every command: simple and always correct. Finer tracking
-// (only between dependent dispatches) is a later optimisation.
+// A global memory barrier: every write recorded before it is visible to every command after.
 void CommandSequence::barrier() {
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
@@ -156,23 +151,60 @@ void CommandSequence::barrier() {
                        VK_ACCESS_TRANSFER_WRITE_BIT;
     const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
     dev_.fn().vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+    written_.clear();
+    read_.clear();
+    ++n_barriers_;
 }
 
-void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRange> bindings, const void* push,
-                               uint32_t gx, uint32_t gy, uint32_t gz) {
-    if (bindings.size() != p.n_bindings()) throw Error("Vulkan: wrong binding count for " + p.name());
-    if (gx == 0 || gy == 0 || gz == 0) return;
-    if (sets_used_ == kMaxSets) submit_and_wait();
+// Read after write, write after write and write after read need a barrier; read after read
+// does not. Tracked per buffer (not per range): conservative and simple.
+void CommandSequence::order_access(VkBuffer buffer, bool write) {
+    const auto has = [buffer](const std::vector<VkBuffer>& v) { return std::find(v.begin(), v.end(), buffer) != v.end(); };
+    if (has(written_) || (write && has(read_))) barrier();
+}
+
+void CommandSequence::note_access(VkBuffer buffer, bool write) { (write ? written_ : read_).push_back(buffer); }
+
+void CommandSequence::forget_descriptors() {
+    submit_and_wait();
     const Functions& f = dev_.fn();
-    VkCommandBuffer cmd = begin();
+    for (VkDescriptorPool dp : descriptor_pools_) f.vkDestroyDescriptorPool(dev_.handle(), dp, nullptr);
+    descriptor_pools_.clear();
+    sets_.clear();
+    sets_in_last_pool_ = kSetsPerPool;
+}
+
+VkDescriptorSet CommandSequence::descriptor_set(const Pipeline& p, std::initializer_list<BufferRange> bindings) {
+    SetKey key{};
+    key[0] = uint64_t(reinterpret_cast<uintptr_t>(p.set_layout()));
+    size_t k = 1;
+    for (const BufferRange& r : bindings) {
+        key[k++] = uint64_t(reinterpret_cast<uintptr_t>(r.buffer));
+        key[k++] = r.offset;
+        key[k++] = r.range;
+    }
+    if (auto it = sets_.find(key); it != sets_.end()) return it->second;
+    if (sets_.size() >= kMaxCachedSets) forget_descriptors();  // bounded even for odd callers
+    const Functions& f = dev_.fn();
+    if (sets_in_last_pool_ == kSetsPerPool) {
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 8};
+        VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        dpi.maxSets = kSetsPerPool;
+        dpi.poolSizeCount = 1;
+        dpi.pPoolSizes = &size;
+        VkDescriptorPool dp = VK_NULL_HANDLE;
+        check(f.vkCreateDescriptorPool(dev_.handle(), &dpi, nullptr, &dp), "vkCreateDescriptorPool");
+        descriptor_pools_.push_back(dp);
+        sets_in_last_pool_ = 0;
+    }
     VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-    ai.descriptorPool = descriptors_;
+    ai.descriptorPool = descriptor_pools_.back();
     ai.descriptorSetCount = 1;
     VkDescriptorSetLayout layout = p.set_layout();
     ai.pSetLayouts = &layout;
     VkDescriptorSet set = VK_NULL_HANDLE;
     check(f.vkAllocateDescriptorSets(dev_.handle(), &ai, &set), "vkAllocateDescriptorSets");
-    ++sets_used_;
+    ++sets_in_last_pool_;
     VkDescriptorBufferInfo infos[8];
     VkWriteDescriptorSet writes[8];
     uint32_t i = 0;
@@ -187,25 +219,52 @@ void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRa
         ++i;
     }
     f.vkUpdateDescriptorSets(dev_.handle(), i, writes, 0, nullptr);
+    sets_.emplace(key, set);
+    return set;
+}
+
+void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRange> bindings, const void* push,
+                               uint32_t gx, uint32_t gy, uint32_t gz) {
+    if (bindings.size() != p.n_bindings() || bindings.size() > 8) throw Error("Vulkan: wrong binding count for " + p.name());
+    if (gx == 0 || gy == 0 || gz == 0) return;
+    const VkDescriptorSet set = descriptor_set(p, bindings);
+    const Functions& f = dev_.fn();
+    VkCommandBuffer cmd = begin();
+    uint32_t i = 0;
+    for (const BufferRange& r : bindings) order_access(r.buffer, p.writes(i++));
+    i = 0;
+    for (const BufferRange& r : bindings) note_access(r.buffer, p.writes(i++));
     f.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.handle());
     f.vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout(), 0, 1, &set, 0, nullptr);
     if (p.push_bytes()) f.vkCmdPushConstants(cmd, p.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, p.push_bytes(), push);
     f.vkCmdDispatch(cmd, gx, gy, gz);
-    barrier();
+    if (profiler_) profiler_->after_dispatch(cmd, p.name());
     ++n_dispatches_;
 }
 
 void CommandSequence::copy(const Buffer& src, size_t src_offset, const Buffer& dst, size_t dst_offset, size_t bytes) {
     VkCommandBuffer cmd = begin();
+    order_access(src.handle(), false);
+    order_access(dst.handle(), true);
+    note_access(src.handle(), false);
+    note_access(dst.handle(), true);
     VkBufferCopy region{src_offset, dst_offset, bytes};
     dev_.fn().vkCmdCopyBuffer(cmd, src.handle(), dst.handle(), 1, &region);
-    barrier();
 }
 
 void CommandSequence::submit_and_wait() {
     if (!recording_) return;
     const Functions& f = dev_.fn();
     recording_ = false;
+    // The host reads results (logits, downloads) once the fence says the work is done:
+    // make the device's writes visible to it.
+    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+    f.vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                           VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+    written_.clear();
+    read_.clear();
     check(f.vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
@@ -214,9 +273,8 @@ void CommandSequence::submit_and_wait() {
     const VkResult r = f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
     check(r, "waiting for the GPU");
     check(f.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
+    if (profiler_) profiler_->collect();
     check(f.vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
-    check(f.vkResetDescriptorPool(dev_.handle(), descriptors_, 0), "vkResetDescriptorPool");
-    sets_used_ = 0;
 }
 
 namespace {

@@ -1,0 +1,73 @@
+#version 450
+// Decode: y[t][col0 + r] (+)= W[r] . x[t] for a few tokens (t < 4). Memory-bound: every weight
+// byte is read once, so the work is spread to keep many loads in flight. A workgroup of 128
+// invocations takes 4 rows; 32 lanes share a row, each lane dequantizing whole 32-weight
+// sub-blocks (word loads, dequant_fast.glsl) and using them for every token; lanes are then
+// summed in shared memory (no subgroup features needed).
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 128) in;
+layout(binding = 0) readonly buffer W { uint wdata[]; };
+layout(binding = 1) readonly buffer X { vec4 x4[]; };  // read 4 at a time: see dot32
+layout(binding = 2) buffer Y { float y[]; };
+layout(push_constant) uniform P {
+    uint type, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
+    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
+} p;
+#include "dequant.glsl"
+#include "dequant_fast.glsl"
+
+const uint LANES = 32u, ROWS = 4u, TT = 4u;
+shared float red[TT * 128u];
+
+// w . x[xb .. xb + n], with whole vec4 loads when the 32 values are 4-aligned (every real
+// model: rows are multiples of 32 and bindings 16-byte aligned).
+float dot32(const float w[32], uint xb, uint n, bool f16_act) {
+    float a = 0.0;
+    if ((xb & 3u) == 0u && n == 32u && !f16_act) {
+        for (uint i = 0u; i < 8u; ++i) {
+            const vec4 xv = x4[(xb >> 2) + i];
+            a += w[4u * i] * xv.x + w[4u * i + 1u] * xv.y + w[4u * i + 2u] * xv.z + w[4u * i + 3u] * xv.w;
+        }
+        return a;
+    }
+    // Constant bounds: a loop over n would index w dynamically and push it out of registers.
+    for (uint i = 0u; i < 32u; ++i) {
+        if (i >= n) break;
+        float xv = x4[(xb + i) >> 2][(xb + i) & 3u];
+        // The CPU path (and llama.cpp) rounds activations to F16 for F16 weights; do the same.
+        if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
+        a += w[i] * xv;
+    }
+    return a;
+}
+
+void main() {
+    const uint tid = gl_LocalInvocationID.x, lane = tid % LANES, g = tid / LANES;
+    const uint r = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS + g;
+    const bool live = r < p.n_rows;
+    const uint nt = min(TT, p.n_tokens);
+    const uint row = p.w_base + r * p.row_bytes;
+    const bool f16_act = p.type == T_F16;
+    float acc[TT];
+    for (uint t = 0u; t < TT; ++t) acc[t] = 0.0;
+    const uint nsub = (p.n_in + 31u) / 32u;
+    for (uint s = lane; live && s < nsub; s += LANES) {
+        float w[32];
+        const uint n_valid = min(32u, p.n_in - s * 32u);
+        dq32_any(p.type, row, s, n_valid, w);
+        for (uint t = 0u; t < TT; ++t)
+            if (t < nt) acc[t] += dot32(w, p.x_off + t * p.n_in + s * 32u, n_valid, f16_act);
+    }
+    for (uint t = 0u; t < TT; ++t) red[t * 128u + tid] = acc[t];
+    barrier();
+    for (uint stride = LANES / 2u; stride > 0u; stride >>= 1) {
+        if (lane < stride)
+            for (uint t = 0u; t < TT; ++t) red[t * 128u + tid] += red[t * 128u + tid + stride];
+        barrier();
+    }
+    if (live && lane < nt) {
+        const uint o = p.y_off + lane * p.y_stride + p.y_col0 + r;
+        const float v = red[lane * 128u + g * LANES];
+        y[o] = p.accumulate != 0u ? y[o] + v : v;
+    }
+}
