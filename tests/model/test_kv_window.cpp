@@ -101,7 +101,7 @@ private slots:
         qInfo("Gemma 3 1B shape, n_ctx %d: KV cache %zu bytes (%.1f MiB) before, %zu bytes (%.1f MiB) with rings",
               n_ctx, before, before / 1048576.0, after, after / 1048576.0);
         QVERIFY(after * 5 < before);
-        // A context no longer than window + batch needs no ring.
+        // A context of at most window + batch - 1 positions needs no ring.
         QCOMPARE(kv_cache_bytes(h, 600, batch), full_cache_bytes(h, 600));
     }
 
