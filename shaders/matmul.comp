@@ -10,11 +10,15 @@ layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { float x[]; };
 layout(binding = 2) buffer Y { float y[]; };
 layout(push_constant) uniform P {
-    uint type, n_in, row_bytes, w_base;
+    uint type_unused, n_in, row_bytes, w_base;
     uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
 } p;
 #include "dequant.glsl"
 #include "dequant_fast.glsl"
+
+// The weight type, fixed when the pipeline is created (one pipeline per type in use): the
+// compiler then drops every other type's code, which keeps registers free for loads in flight.
+layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
 const uint BM = 64u, BN = 64u, BK = 32u;
 shared float ws[BK][BM + 1u];  // [k][row], padded against bank conflicts
@@ -24,7 +28,7 @@ void main() {
     const uint tid = gl_LocalInvocationID.x;
     const uint r0 = gl_WorkGroupID.x * BM, t0 = gl_WorkGroupID.y * BN;
     const uint tr = (tid % 16u) * 4u, tt = (tid / 16u) * 4u;  // this invocation's 4 rows, 4 tokens
-    const bool f16_act = p.type == T_F16;
+    const bool f16_act = WEIGHT_TYPE == T_F16;
     float acc[4][4];
     for (uint i = 0u; i < 4u; ++i)
         for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
@@ -36,7 +40,7 @@ void main() {
             float w[32];
             const uint r = r0 + tid;
             if (r < p.n_rows) {
-                dq32_any(p.type, p.w_base + r * p.row_bytes, s, n_valid, w);
+                dq32_any(WEIGHT_TYPE, p.w_base + r * p.row_bytes, s, n_valid, w);
             } else {
                 for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
             }

@@ -10,11 +10,15 @@ layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { vec4 x4[]; };  // read 4 at a time: see dot32
 layout(binding = 2) buffer Y { float y[]; };
 layout(push_constant) uniform P {
-    uint type, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
+    uint type_unused, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
     uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
 } p;
 #include "dequant.glsl"
 #include "dequant_fast.glsl"
+
+// The weight type, fixed when the pipeline is created (one pipeline per type in use): the
+// compiler then drops every other type's code, which keeps registers free for loads in flight.
+layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
 const uint LANES = 32u, ROWS = 4u, TT = 4u;
 shared float red[TT * 128u];
@@ -47,14 +51,14 @@ void main() {
     const bool live = r < p.n_rows;
     const uint nt = min(TT, p.n_tokens);
     const uint row = p.w_base + r * p.row_bytes;
-    const bool f16_act = p.type == T_F16;
+    const bool f16_act = WEIGHT_TYPE == T_F16;
     float acc[TT];
     for (uint t = 0u; t < TT; ++t) acc[t] = 0.0;
     const uint nsub = (p.n_in + 31u) / 32u;
     for (uint s = lane; live && s < nsub; s += LANES) {
         float w[32];
         const uint n_valid = min(32u, p.n_in - s * 32u);
-        dq32_any(p.type, row, s, n_valid, w);
+        dq32_any(WEIGHT_TYPE, row, s, n_valid, w);
         for (uint t = 0u; t < TT; ++t)
             if (t < nt) acc[t] += dot32(w, p.x_off + t * p.n_in + s * 32u, n_valid, f16_act);
     }

@@ -69,8 +69,6 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // the command sequence orders only dispatches that depend on each other.
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
-    p_matvec_ = std::make_unique<vk::Pipeline>(*dev_, "matvec", 3, sizeof(MatmulPush), 0b100);
-    p_matmul_ = std::make_unique<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush), 0b100);
     p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush), 0b1);
     p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 2, sizeof(RopePush), 0b1);
     p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 4, sizeof(StoreKvPush), 0b1100);
@@ -157,6 +155,16 @@ const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     wt.row_bytes = row_bytes(t.type, t.ne[0]);
     if (wt.row_bytes + align_ > max_range_) throw Error("Vulkan backend: a row of '" + t.name + "' exceeds a binding");
     // Rounded up to whole words: the shaders read 32-bit words.
+    // The matrix pipelines of this type (shared by every weight of the type), created now so
+    // that a shader the driver rejects fails the load.
+    auto& pipes = type_pipelines_[t.type];
+    if (!pipes.first) {
+        const uint32_t id = uint32_t(t.type);
+        pipes.first = std::make_shared<vk::Pipeline>(*dev_, "matvec", 3, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+        pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+    }
+    wt.matvec = pipes.first;
+    wt.matmul = pipes.second;
     wt.buf = vk::Buffer(*dev_, (t.nbytes + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
     vk::upload(*dev_, wt.buf, 0, t.data, t.nbytes);
     return weights_.emplace(&t, std::move(wt)).first->second;
@@ -237,9 +245,9 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
             if (nt <= kMatvecTokens) {
                 uint32_t gx, gy;
                 grid_1d(ceil_div(size_t(rows), kMatvecRows), gx, gy);
-                seq_->dispatch(*p_matvec_, {wb.range, xb.range, yb.range}, &p, gx, gy);
+                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range}, &p, gx, gy);
             } else {
-                seq_->dispatch(*p_matmul_, {wb.range, xb.range, yb.range}, &p, ceil_div(size_t(rows), kTile),
+                seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range}, &p, ceil_div(size_t(rows), kTile),
                                ceil_div(size_t(nt), kTile));
             }
         }

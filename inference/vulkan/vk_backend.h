@@ -47,6 +47,7 @@ private:
         GgmlType type;
         int64_t n_in = 0, n_rows = 0;
         size_t row_bytes = 0;
+        std::shared_ptr<vk::Pipeline> matvec, matmul;  // specialised for `type`
     };
     // A binding that starts at byte `offset` of `buf`: the aligned range bound and the bytes
     // left between the range's start and `offset` (shaders add them back).
@@ -64,7 +65,7 @@ private:
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
-    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_matvec_, p_matmul_, p_bias_, p_rope_, p_store_kv_, p_attention_,
+    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_bias_, p_rope_, p_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;
     BackendShape shape_;
@@ -78,6 +79,7 @@ private:
     size_t tokens_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits
     std::map<const TensorInfo*, Weight> weights_;
+    std::map<GgmlType, std::pair<std::shared_ptr<vk::Pipeline>, std::shared_ptr<vk::Pipeline>>> type_pipelines_;
     std::map<const TensorInfo*, vk::Buffer> floats_;
     std::map<std::vector<float>, vk::Buffer> rope_tables_;
 };

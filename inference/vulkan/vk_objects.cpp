@@ -63,8 +63,9 @@ void Buffer::reset() {
 }
 
 Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t n_bindings, uint32_t push_bytes,
-                   uint32_t write_mask)
-    : dev_(dev), name_(shader), n_bindings_(n_bindings), push_bytes_(push_bytes), write_mask_(write_mask) {
+                   uint32_t write_mask, uint32_t spec_value, const std::string& label)
+    : dev_(dev), name_(label.empty() ? shader : shader + " " + label), n_bindings_(n_bindings), push_bytes_(push_bytes),
+      write_mask_(write_mask) {
     const Functions& f = dev.fn();
     const SpirvBlob* blob = find_spirv(shader);
     if (!blob) throw Error("Vulkan: shader " + shader + " is not embedded in this build");
@@ -96,6 +97,9 @@ Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t 
     cpi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
     cpi.stage.module = module;
     cpi.stage.pName = "main";
+    const VkSpecializationMapEntry entry{0, 0, sizeof(uint32_t)};
+    const VkSpecializationInfo spec{1, &entry, sizeof(uint32_t), &spec_value};
+    if (spec_value != kNoSpec) cpi.stage.pSpecializationInfo = &spec;
     cpi.layout = layout_;
     const VkResult r = f.vkCreateComputePipelines(dev.handle(), VK_NULL_HANDLE, 1, &cpi, nullptr, &pipeline_);
     f.vkDestroyShaderModule(dev.handle(), module, nullptr);
