@@ -38,6 +38,7 @@ int cmd_generate(const ArgList& argv) {
             {"prompt_tokens", result.prompt_tokens},
             {"stop", stop_reason_name(result.reason)},
             {"backend", session.backend_name()},
+            {"backend_note", session.backend_note()},
             {"timings",
              {{"load_ms", load_ms},
               {"prompt_ms", result.prompt_ms},

@@ -1,14 +1,16 @@
-// kinglet-cli info: what a model file holds, without running it.
+// kinglet-cli info: what a model file holds, without running it; with --backend, also where
+// it would run (the model is then loaded on that backend) and why not on the GPU.
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "runtime/session.h"
 
 namespace kinglet::cli {
 
 int cmd_info(const ArgList& argv) {
-    Args args(argv, kModelOptions, {"--json"});
+    Args args(argv, merge({kModelOptions, kSessionOptions}), {"--json"});
     LoadOptions no_prefetch;
     no_prefetch.prefetch = false;
     auto model = Model::load(model_path(args), no_prefetch);
@@ -43,6 +45,13 @@ int cmd_info(const ArgList& argv) {
         {"chat_template", tmpl ? nlohmann::json(*tmpl) : nlohmann::json(nullptr)},
         {"gguf_version", model->file().version()},
     };
+    if (args.get("--backend")) {
+        SessionOptions options = session_options(args);
+        if (!args.get("--ctx") && !args.get("-c")) options.n_ctx = 512;  // enough to load; nothing runs
+        const Session session(*model, options);
+        j["backend"] = session.backend_name();
+        j["backend_note"] = session.backend_note();
+    }
     if (args.flag("--json")) {
         std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;

@@ -19,7 +19,7 @@ const char* kUsage =
     "usage: kinglet-cli COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  info      -m MODEL [--json]                   what a model file holds\n"
+    "  info      -m MODEL [--backend B] [--json]     what a model file holds (and where it would run)\n"
     "  tokenize  -m MODEL (-p TEXT | -f FILE) [--no-bos] [--special] [--bench]\n"
     "  generate  -m MODEL -p TEXT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p M]\n"
     "            [--repeat-penalty R] [--seed S] [--ctx N] [--threads N] [--json]\n"

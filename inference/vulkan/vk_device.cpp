@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include <algorithm>
+#include <mutex>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,14 @@ void check(VkResult r, const char* what) {
 }
 
 std::shared_ptr<VulkanInstance> VulkanInstance::create(std::string* why_not) {
+    static std::mutex mutex;
+    static std::shared_ptr<VulkanInstance> shared;  // a failure is not kept: a later call tries again
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!shared) shared = create_new(why_not);
+    return shared;
+}
+
+std::shared_ptr<VulkanInstance> VulkanInstance::create_new(std::string* why_not) {
     PFN_vkGetInstanceProcAddr gipa = load_vulkan_loader(why_not);
     if (!gipa) return nullptr;
     std::shared_ptr<VulkanInstance> inst(new VulkanInstance());

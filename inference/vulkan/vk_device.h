@@ -16,6 +16,9 @@ void check(VkResult r, const char* what);
 class VulkanInstance {
 public:
     // Null with *why_not set when there is no loader or no instance can be made.
+    // The process keeps one instance to its end and every call returns it: NVIDIA's driver
+    // refuses new instances after a few dozen have been created in one process, and the app
+    // needs one for every device listing and model load.
     static std::shared_ptr<VulkanInstance> create(std::string* why_not);
     ~VulkanInstance();
     VulkanInstance(const VulkanInstance&) = delete;
@@ -29,6 +32,7 @@ public:
 
 private:
     VulkanInstance() = default;
+    static std::shared_ptr<VulkanInstance> create_new(std::string* why_not);
     bool has_device_extension(VkPhysicalDevice pd, const char* name) const;
     void read_memory(VkPhysicalDevice pd, VulkanDeviceInfo& info) const;
     Functions fn_;
