@@ -21,8 +21,11 @@ layout(push_constant) uniform P {
 layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
 const uint BM = 64u, BN = 64u, BK = 32u;
-shared float ws[BK][BM + 1u];  // [k][row], padded against bank conflicts
-shared float xs[BK][BN + 1u];  // [k][token]
+// 16 KiB in all, the least shared memory Vulkan guarantees. Weights [k][row / 4] as vec4: an
+// invocation reads its 4 rows in one load and 16 invocations read 16 consecutive vec4s;
+// activations [token][k]: written k-fastest (no bank conflicts), read as broadcasts.
+shared vec4 ws4[BK][BM / 4u];
+shared float xs[BN][BK];
 
 void main() {
     const uint tid = gl_LocalInvocationID.x;
@@ -44,7 +47,7 @@ void main() {
             } else {
                 for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
             }
-            for (uint k = 0u; k < BK; ++k) ws[k][tid] = k < n_valid ? w[k] : 0.0;
+            for (uint k = 0u; k < BK; ++k) ws4[k][tid >> 2][tid & 3u] = k < n_valid ? w[k] : 0.0;
         }
         // 64 tokens x 32 values: 8 per invocation, consecutive invocations on consecutive values.
         for (uint e = tid; e < BN * BK; e += 256u) {
@@ -52,13 +55,13 @@ void main() {
             float xv = 0.0;
             if (t0 + t < p.n_tokens && k < n_valid) xv = x[p.x_off + (t0 + t) * p.n_in + s * BK + k];
             if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
-            xs[k][t] = xv;
+            xs[t][k] = xv;
         }
         barrier();
         for (uint k = 0u; k < BK; ++k) {
-            float a[4], b[4];
-            for (uint i = 0u; i < 4u; ++i) a[i] = ws[k][tr + i];
-            for (uint j = 0u; j < 4u; ++j) b[j] = xs[k][tt + j];
+            const vec4 a = ws4[k][tid % 16u];
+            float b[4];
+            for (uint j = 0u; j < 4u; ++j) b[j] = xs[tt + j][k];
             for (uint i = 0u; i < 4u; ++i)
                 for (uint j = 0u; j < 4u; ++j) acc[i][j] += a[i] * b[j];
         }
