@@ -59,6 +59,10 @@ Rectangle {
                 text: Chat.generating ? qsTr("Stop") : qsTr("Send")
                 highlighted: !Chat.generating
                 enabled: Chat.generating || (Model.ready && input.text.trim().length > 0)
+                // The Basic style paints a highlighted button in palette.dark with brightText
+                // (a pale grey with white text in this theme): the main action gets the accent.
+                palette.dark: enabled ? Theme.accent : Theme.border
+                palette.brightText: enabled ? Theme.accentText : Theme.mutedText
                 Accessible.name: Chat.generating ? qsTr("Stop generating (Esc)") : qsTr("Send message")
                 ToolTip.visible: hovered
                 ToolTip.text: Chat.generating ? qsTr("Stop (Esc)") : qsTr("Send (Enter)")

@@ -86,6 +86,8 @@ Item {
                     text: qsTr("Save and resend")
                     highlighted: true
                     enabled: Model.ready && editArea.text.trim().length > 0
+                    palette.dark: enabled ? Theme.accent : Theme.border  // see Composer's send button
+                    palette.brightText: enabled ? Theme.accentText : Theme.mutedText
                     onClicked: { root.editing = false; Chat.editAndResend(root.index, editArea.text) }
                 }
             }

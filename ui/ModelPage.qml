@@ -111,6 +111,9 @@ Rectangle {
             objectName: "libraryTabs"
             Layout.fillWidth: true
             currentIndex: Library.count === 0 ? 1 : 0
+            // Unselected tabs are drawn in palette.dark with brightText (white by default):
+            // keep their labels readable.
+            palette.brightText: Theme.text
             TabButton { text: qsTr("On this computer (%1)").arg(Library.count) }
             TabButton { text: qsTr("Get models") }
             TabButton {
