@@ -10,7 +10,9 @@ layout(binding = 0) readonly buffer Q { float q[]; };
 layout(binding = 1) readonly buffer KC { uint kc[]; };
 layout(binding = 2) readonly buffer VC { uint vc[]; };
 layout(binding = 3) buffer A { float att[]; };
-layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos0, window; float scale; uint rows; } p;
+// pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
+layout(binding = 4) readonly buffer Pos { uint positions[]; };
+layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint rows; } p;
 
 shared float qs[512];
 shared float red[64];
@@ -21,9 +23,10 @@ float v_at(uint idx) { return unpackHalf2x16(vc[idx >> 1]).x * float(1u - (idx &
                               unpackHalf2x16(vc[idx >> 1]).y * float(idx & 1u); }
 
 void main() {
+    const uint pos0 = positions[p.pos_slot];
     const uint head = gl_WorkGroupID.x, t = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
     const uint D = p.head_dim, kvh = head / p.group;
-    const uint pos = p.pos0 + t;
+    const uint pos = pos0 + t;
     const uint start = (p.window > 0u && pos + 1u > p.window) ? pos + 1u - p.window : 0u;
     const uint qbase = t * p.n_head * D + head * D;
     for (uint d = tid; d < D; d += 64u) qs[d] = q[qbase + d];

@@ -8,13 +8,16 @@ layout(binding = 0) readonly buffer K { float k[]; };
 layout(binding = 1) readonly buffer V { float v[]; };
 layout(binding = 2) buffer KC { uint kc[]; };
 layout(binding = 3) buffer VC { uint vc[]; };
-layout(push_constant) uniform P { uint kv_dim, pos0, rows; } p;
+// pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
+layout(binding = 4) readonly buffer Pos { uint positions[]; };
+layout(push_constant) uniform P { uint kv_dim, pos_slot, rows; } p;
 
 void main() {
+    const uint pos0 = positions[p.pos_slot];
     const uint i = gl_GlobalInvocationID.x, t = gl_GlobalInvocationID.y;
     const uint half_kv = p.kv_dim / 2u;
     if (i >= half_kv) return;
-    const uint src = t * p.kv_dim + 2u * i, dst = ((p.pos0 + t) % p.rows) * half_kv + i;
+    const uint src = t * p.kv_dim + 2u * i, dst = ((pos0 + t) % p.rows) * half_kv + i;
     kc[dst] = packHalf2x16(vec2(k[src], k[src + 1u]));
     vc[dst] = packHalf2x16(vec2(v[src], v[src + 1u]));
 }

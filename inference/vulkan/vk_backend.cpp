@@ -20,9 +20,9 @@ struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_
 struct RmsPush { uint32_t n, in_off, out_off; float eps; };
 struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate; };
 struct BiasPush { uint32_t n, total; };
-struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos0, x_off; float freq_scale, mscale; };
-struct StoreKvPush { uint32_t kv_dim, pos0, rows; };
-struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos0, window; float scale; uint32_t rows; };
+struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos_slot, x_off; float freq_scale, mscale; };
+struct StoreKvPush { uint32_t kv_dim, pos_slot, rows; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
@@ -70,9 +70,9 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
     p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush), 0b1);
-    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 2, sizeof(RopePush), 0b1);
-    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 4, sizeof(StoreKvPush), 0b1100);
-    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 4, sizeof(AttentionPush), 0b1000);
+    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 3, sizeof(RopePush), 0b1);
+    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 5, sizeof(StoreKvPush), 0b1100);
+    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 5, sizeof(AttentionPush), 0b1000);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
 }
 
@@ -124,6 +124,8 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
         kv_bytes_ += 2 * layer_kv;
     }
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
+    positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
+    positions_used_ = 0;
     tokens_used_ = 0;
     readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
 
@@ -192,6 +194,18 @@ const vk::Buffer& VulkanBackend::rope_freqs(const RopeTable& table) {
 void VulkanBackend::flush() {
     seq_->submit_and_wait();
     tokens_used_ = 0;
+    positions_used_ = 0;
+}
+
+// The slot of positions_ that holds pos0 for the commands added since the last submit.
+// Shaders read positions from there rather than from push constants, so that a decode
+// step's commands are the same for every token and its command buffer is reused.
+uint32_t VulkanBackend::position_slot(int pos0) {
+    uint32_t* slots = static_cast<uint32_t*>(positions_.mapped());
+    if (positions_used_ > 0 && slots[positions_used_ - 1] == uint32_t(pos0)) return uint32_t(positions_used_ - 1);
+    if (positions_used_ == positions_.size() / 4) flush();
+    slots[positions_used_] = uint32_t(pos0);
+    return uint32_t(positions_used_++);
 }
 
 void VulkanBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
@@ -266,27 +280,29 @@ void VulkanBackend::add_bias(Act x, const TensorInfo& bias, int n_tokens) {
 void VulkanBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
     const vk::Buffer& f = rope_freqs(table);
     RopePush p{uint32_t(n_heads), uint32_t(head_dim), uint32_t(table.rope_dim), table.neox ? 1u : 0u,
-               uint32_t(pos0), 0, table.freq_scale, table.mscale};
-    seq_->dispatch(*p_rope_, {vk::whole(act(x)), vk::whole(f)}, &p, ceil_div(size_t(n_heads) * table.rope_dim / 2, 64),
+               position_slot(pos0), 0, table.freq_scale, table.mscale};
+    seq_->dispatch(*p_rope_, {vk::whole(act(x)), vk::whole(f), vk::whole(positions_)}, &p, ceil_div(size_t(n_heads) * table.rope_dim / 2, 64),
                    uint32_t(n_tokens));
 }
 
 void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
     const int KV = model_->hparams().kv_dim();
     const int rows = kv_layer_rows(model_->hparams(), layer, shape_.n_ctx, shape_.max_tokens);
-    StoreKvPush p{uint32_t(KV), uint32_t(pos0), uint32_t(rows)};
+    StoreKvPush p{uint32_t(KV), position_slot(pos0), uint32_t(rows)};
     seq_->dispatch(*p_store_kv_,
-                   {vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer])},
+                   {vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]),
+                    vk::whole(positions_)},
                    &p, ceil_div(KV / 2, 64), uint32_t(n_tokens));
 }
 
 void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
     const Hparams& h = model_->hparams();
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
-                    uint32_t(pos0), uint32_t(std::max(window, 0)), scale,
+                    position_slot(pos0), uint32_t(std::max(window, 0)), scale,
                     uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens))};
     seq_->dispatch(*p_attention_,
-                   {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att))},
+                   {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att)),
+                    vk::whole(positions_)},
                    &p, uint32_t(h.n_head), uint32_t(n_tokens));
 }
 

@@ -9,6 +9,7 @@
 
 #include "runtime/backend.h"
 #include "vulkan/vk_objects.h"
+#include "vulkan/vk_sequence.h"
 
 namespace kinglet {
 
@@ -38,6 +39,7 @@ public:
     void write_act(Act a, const float* src, size_t n);
     const VulkanDeviceInfo& device_info() const { return dev_->info(); }
     size_t dispatch_count() const { return seq_->dispatches(); }
+    size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
 
     static bool supports_weight_type(GgmlType type);
 
@@ -62,6 +64,7 @@ private:
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
     void flush();
+    uint32_t position_slot(int pos0);
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
@@ -77,6 +80,8 @@ private:
     size_t kv_bytes_ = 0;
     vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
+    vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit
+    size_t positions_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits
     std::map<const TensorInfo*, Weight> weights_;
     std::map<GgmlType, std::pair<std::shared_ptr<vk::Pipeline>, std::shared_ptr<vk::Pipeline>>> type_pipelines_;

@@ -58,7 +58,7 @@ void DispatchProfiler::collect() {
         ++all.count;
         ++submits_;
     }
-    used_ = 0;
+    // used_ stays: a command buffer submitted again writes the same stamps.
 }
 
 std::string DispatchProfiler::report() const {

@@ -23,7 +23,7 @@ public:
 
     void begin(VkCommandBuffer cmd);                          // a new command buffer starts
     void after_dispatch(VkCommandBuffer cmd, const std::string& shader);
-    void collect();                                           // after the fence: read the stamps
+    void collect();  // after the fence: read the stamps (again for a command buffer submitted again)
     std::string report() const;
 
 private:

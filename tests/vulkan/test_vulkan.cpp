@@ -284,6 +284,7 @@ private slots:
 
     void matchesReference_data();
     void matchesReference();
+    void decodeReusesRecordedCommands();
 };
 
 
@@ -352,6 +353,42 @@ void TestVulkan::matchesReference() {
     QVERIFY2(max <= tol_max, qPrintable(QString("max delta %1").arg(max)));
     QCOMPARE(strict_fail, 0);
     QVERIFY2(best >= best_fraction, qPrintable(QString("best token agreed at %1").arg(best)));
+}
+
+// Token-by-token decoding (what generation does): every step after the first submits the
+// command buffer recorded for the previous one (positions come from a buffer), and the
+// logits still follow the reference's greedy continuation.
+void TestVulkan::decodeReusesRecordedCommands() {
+    KINGLET_REQUIRE_SHARED(ref_path, "reference/stories260K.fox.json");
+    KINGLET_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    REQUIRE_VULKAN(backend);
+    std::ifstream in(ref_path.toStdString());
+    const json ref = json::parse(in);
+    auto m = Model::load(model_path.toStdString());
+    const int n_vocab = m->hparams().n_vocab;
+    const auto prompt = ref["tokens"].get<std::vector<TokenId>>();
+    const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
+    QVERIFY(greedy.size() >= 4);
+
+    Transformer tf(*m, int(prompt.size() + greedy.size()) + 8, std::move(backend));
+    const auto& vkb = dynamic_cast<const VulkanBackend&>(tf.backend());
+    std::vector<float> logits;
+    tf.forward(prompt.data(), int(prompt.size()), 0, logits, false);
+    size_t recordings_after_first_step = 0;
+    double max = 0;
+    for (size_t j = 0; j + 1 < greedy.size(); ++j) {
+        // greedy_logits[j]: the logits after greedy[j] is fed; their best token is greedy[j + 1].
+        tf.forward(&greedy[j], 1, int(prompt.size() + j), logits, false);
+        if (j == 0) recordings_after_first_step = vkb.recording_count();
+        for (const auto& pair : ref["greedy_logits"][j]["top"])
+            max = std::max(max, std::fabs(double(logits[pair[0].get<int>()]) - pair[1].get<double>()));
+        const int best = int(std::max_element(logits.begin(), logits.begin() + n_vocab) - logits.begin());
+        QCOMPARE(TokenId(best), greedy[j + 1]);
+    }
+    qInfo("%zu decode steps, %zu command buffers recorded in all, max delta %.5f", greedy.size() - 1,
+          vkb.recording_count(), max);
+    QCOMPARE(vkb.recording_count(), recordings_after_first_step);  // every later step reused it
+    QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
 }
 
 QTEST_GUILESS_MAIN(TestVulkan)

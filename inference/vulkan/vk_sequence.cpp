@@ -1,0 +1,238 @@
+#include "vulkan/vk_sequence.h"
+
+// Vulkan structs are written as {sType} with the other members zeroed on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "util/error.h"
+
+namespace kinglet::vk {
+
+bool CommandSequence::Command::operator==(const Command& o) const {
+    return barrier_before == o.barrier_before && pipeline == o.pipeline && set == o.set && push == o.push &&
+           std::equal(groups, groups + 3, o.groups) && src == o.src && dst == o.dst && region.srcOffset == o.region.srcOffset &&
+           region.dstOffset == o.region.dstOffset && region.size == o.region.size;
+}
+
+CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev), profiler_(DispatchProfiler::create_if_enabled(dev)) {
+    const Functions& f = dev.fn();
+    VkCommandPoolCreateInfo cpi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    cpi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    cpi.queueFamilyIndex = dev.queue_family();
+    check(f.vkCreateCommandPool(dev.handle(), &cpi, nullptr, &pool_), "vkCreateCommandPool");
+    VkCommandBufferAllocateInfo cai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    cai.commandPool = pool_;
+    cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    cai.commandBufferCount = 1;
+    check(f.vkAllocateCommandBuffers(dev.handle(), &cai, &cmd_), "vkAllocateCommandBuffers");
+    VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    check(f.vkCreateFence(dev.handle(), &fci, nullptr, &fence_), "vkCreateFence");
+}
+
+CommandSequence::~CommandSequence() {
+    const Functions& f = dev_.fn();
+    f.vkDeviceWaitIdle(dev_.handle());
+    profiler_.reset();  // prints its report while the device still exists
+    if (fence_) f.vkDestroyFence(dev_.handle(), fence_, nullptr);
+    for (VkDescriptorPool dp : descriptor_pools_) f.vkDestroyDescriptorPool(dev_.handle(), dp, nullptr);
+    if (pool_) f.vkDestroyCommandPool(dev_.handle(), pool_, nullptr);
+}
+
+// Read after write, write after write and write after read need a barrier; read after read
+// does not. Tracked per buffer (not per range): conservative and simple.
+void CommandSequence::order_access(VkBuffer buffer, bool write) {
+    const auto has = [buffer](const std::vector<VkBuffer>& v) { return std::find(v.begin(), v.end(), buffer) != v.end(); };
+    if (has(written_) || (write && has(read_))) {
+        barrier_next_ = true;
+        written_.clear();
+        read_.clear();
+    }
+}
+
+void CommandSequence::note_access(VkBuffer buffer, bool write) { (write ? written_ : read_).push_back(buffer); }
+
+void CommandSequence::forget_descriptors() {
+    submit_and_wait();
+    const Functions& f = dev_.fn();
+    recorded_.clear();  // cmd_ names sets destroyed below: it must be recorded again
+    for (VkDescriptorPool dp : descriptor_pools_) f.vkDestroyDescriptorPool(dev_.handle(), dp, nullptr);
+    descriptor_pools_.clear();
+    sets_.clear();
+    sets_in_last_pool_ = kSetsPerPool;
+}
+
+VkDescriptorSet CommandSequence::descriptor_set(const Pipeline& p, std::initializer_list<BufferRange> bindings) {
+    SetKey key{};
+    key[0] = uint64_t(reinterpret_cast<uintptr_t>(p.set_layout()));
+    size_t k = 1;
+    for (const BufferRange& r : bindings) {
+        key[k++] = uint64_t(reinterpret_cast<uintptr_t>(r.buffer));
+        key[k++] = r.offset;
+        key[k++] = r.range;
+    }
+    if (auto it = sets_.find(key); it != sets_.end()) return it->second;
+    if (sets_.size() >= kMaxCachedSets) forget_descriptors();  // bounded even for odd callers
+    const Functions& f = dev_.fn();
+    if (sets_in_last_pool_ == kSetsPerPool) {
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 8};
+        VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        dpi.maxSets = kSetsPerPool;
+        dpi.poolSizeCount = 1;
+        dpi.pPoolSizes = &size;
+        VkDescriptorPool dp = VK_NULL_HANDLE;
+        check(f.vkCreateDescriptorPool(dev_.handle(), &dpi, nullptr, &dp), "vkCreateDescriptorPool");
+        descriptor_pools_.push_back(dp);
+        sets_in_last_pool_ = 0;
+    }
+    VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    ai.descriptorPool = descriptor_pools_.back();
+    ai.descriptorSetCount = 1;
+    VkDescriptorSetLayout layout = p.set_layout();
+    ai.pSetLayouts = &layout;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    check(f.vkAllocateDescriptorSets(dev_.handle(), &ai, &set), "vkAllocateDescriptorSets");
+    ++sets_in_last_pool_;
+    VkDescriptorBufferInfo infos[8];
+    VkWriteDescriptorSet writes[8];
+    uint32_t i = 0;
+    for (const BufferRange& r : bindings) {
+        infos[i] = {r.buffer, r.offset, r.range};
+        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+        writes[i].dstSet = set;
+        writes[i].dstBinding = i;
+        writes[i].descriptorCount = 1;
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].pBufferInfo = &infos[i];
+        ++i;
+    }
+    f.vkUpdateDescriptorSets(dev_.handle(), i, writes, 0, nullptr);
+    sets_.emplace(key, set);
+    return set;
+}
+
+void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRange> bindings, const void* push,
+                               uint32_t gx, uint32_t gy, uint32_t gz) {
+    if (bindings.size() != p.n_bindings() || bindings.size() > 8) throw Error("Vulkan: wrong binding count for " + p.name());
+    if (p.push_bytes() > sizeof(Command::push)) throw Error("Vulkan: push constants of " + p.name() + " too large");
+    if (gx == 0 || gy == 0 || gz == 0) return;
+    Command c;
+    c.set = descriptor_set(p, bindings);
+    uint32_t i = 0;
+    for (const BufferRange& r : bindings) order_access(r.buffer, p.writes(i++));
+    i = 0;
+    for (const BufferRange& r : bindings) note_access(r.buffer, p.writes(i++));
+    c.barrier_before = std::exchange(barrier_next_, false);
+    c.pipeline = &p;
+    if (p.push_bytes()) std::memcpy(c.push.data(), push, p.push_bytes());
+    c.groups[0] = gx;
+    c.groups[1] = gy;
+    c.groups[2] = gz;
+    pending_.push_back(c);
+    ++n_dispatches_;
+}
+
+void CommandSequence::copy(const Buffer& src, size_t src_offset, const Buffer& dst, size_t dst_offset, size_t bytes) {
+    order_access(src.handle(), false);
+    order_access(dst.handle(), true);
+    note_access(src.handle(), false);
+    note_access(dst.handle(), true);
+    Command c;
+    c.barrier_before = std::exchange(barrier_next_, false);
+    c.src = src.handle();
+    c.dst = dst.handle();
+    c.region = {src_offset, dst_offset, bytes};
+    pending_.push_back(c);
+}
+
+void CommandSequence::record() {
+    const Functions& f = dev_.fn();
+    check(f.vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};  // may be submitted again
+    check(f.vkBeginCommandBuffer(cmd_, &bi), "vkBeginCommandBuffer");
+    if (profiler_) profiler_->begin(cmd_);
+    const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+    for (const Command& c : pending_) {
+        if (c.barrier_before) {  // every write before it visible to every command after
+            VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+            mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+            mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                               VK_ACCESS_TRANSFER_WRITE_BIT;
+            f.vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+        }
+        if (!c.pipeline) {
+            f.vkCmdCopyBuffer(cmd_, c.src, c.dst, 1, &c.region);
+            continue;
+        }
+        const Pipeline& p = *c.pipeline;
+        f.vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.handle());
+        f.vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout(), 0, 1, &c.set, 0, nullptr);
+        if (p.push_bytes()) f.vkCmdPushConstants(cmd_, p.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, p.push_bytes(), c.push.data());
+        f.vkCmdDispatch(cmd_, c.groups[0], c.groups[1], c.groups[2]);
+        if (profiler_) profiler_->after_dispatch(cmd_, p.name());
+    }
+    // The host reads results (logits, downloads) once the fence says the work is done:
+    // make the device's writes visible to it.
+    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+    f.vkCmdPipelineBarrier(cmd_, stages, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+    check(f.vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
+    recorded_ = pending_;
+    ++n_recordings_;
+}
+
+void CommandSequence::submit_and_wait() {
+    if (pending_.empty()) return;
+    const Functions& f = dev_.fn();
+    // The first command never needs a barrier (the previous submission was waited for); it
+    // may carry one from the tracking, so compare without it.
+    pending_.front().barrier_before = false;
+    if (pending_ != recorded_) {
+        recorded_.clear();  // a failure below leaves nothing that looks recorded
+        record();
+    }
+    pending_.clear();
+    written_.clear();
+    read_.clear();
+    barrier_next_ = false;
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cmd_;
+    check(f.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
+    const VkResult r = f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
+    check(r, "waiting for the GPU");
+    check(f.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
+    ++n_submits_;
+    if (profiler_) profiler_->collect();
+}
+
+namespace {
+constexpr size_t kStagingBytes = size_t(32) << 20;
+}
+
+void upload(const VulkanDevice& dev, const Buffer& dst, size_t dst_offset, const void* src, size_t bytes) {
+    Buffer staging(dev, std::min(bytes, kStagingBytes), Buffer::Kind::HostVisible);
+    CommandSequence seq(dev);
+    for (size_t done = 0; done < bytes; done += kStagingBytes) {
+        const size_t n = std::min(kStagingBytes, bytes - done);
+        std::memcpy(staging.mapped(), static_cast<const uint8_t*>(src) + done, n);
+        seq.copy(staging, 0, dst, dst_offset + done, n);
+        seq.submit_and_wait();
+    }
+}
+
+void download(const VulkanDevice& dev, const Buffer& src, size_t src_offset, void* dst, size_t bytes) {
+    Buffer staging(dev, std::min(bytes, kStagingBytes), Buffer::Kind::HostVisible);
+    CommandSequence seq(dev);
+    for (size_t done = 0; done < bytes; done += kStagingBytes) {
+        const size_t n = std::min(kStagingBytes, bytes - done);
+        seq.copy(src, src_offset + done, staging, 0, n);
+        seq.submit_and_wait();
+        std::memcpy(static_cast<uint8_t*>(dst) + done, staging.mapped(), n);
+    }
+}
+
+}  // namespace kinglet::vk
