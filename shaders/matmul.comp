@@ -1,5 +1,5 @@
 #version 450
-// Prompts: Y[t][col0 + r] (+)= W[r] . X[t] as a tiled matrix product. A workgroup of 256
+// Prompts: Y[t][col0 + r] (+)= W[r] . X[t] (+ bias) as a tiled matrix product. A workgroup of 256
 // invocations computes a 64-row x 64-token tile, each invocation 4 x 4 outputs. K is walked
 // one 32-weight sub-block at a time: 64 invocations dequantize the tile's 64 rows into shared
 // memory while all 256 load the 64 tokens' activations, then every invocation does 32 x 16
@@ -9,9 +9,10 @@ layout(local_size_x = 256) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { float x[]; };
 layout(binding = 2) buffer Y { float y[]; };
+layout(binding = 3) readonly buffer B { float bias[]; };  // bias[col0 + r] when has_bias
 layout(push_constant) uniform P {
     uint type_unused, n_in, row_bytes, w_base;
-    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
+    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
 } p;
 #include "dequant.glsl"
 #include "dequant_fast.glsl"
@@ -74,7 +75,8 @@ void main() {
             const uint r = r0 + tr + i;
             if (r >= p.n_rows) break;
             const uint o = p.y_off + t * p.y_stride + p.y_col0 + r;
-            y[o] = p.accumulate != 0u ? y[o] + acc[i][j] : acc[i][j];
+            const float v = acc[i][j] + (p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0);
+            y[o] = p.accumulate != 0u ? y[o] + v : v;
         }
     }
 }

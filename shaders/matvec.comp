@@ -1,5 +1,5 @@
 #version 450
-// Decode: y[t][col0 + r] (+)= W[r] . x[t] for a few tokens (t < 4). Memory-bound: every weight
+// Decode: y[t][col0 + r] (+)= W[r] . x[t] (+ bias) for a few tokens (t < 4). Memory-bound: every weight
 // byte is read once, so the work is spread to keep many loads in flight. A workgroup of 128
 // invocations takes 4 rows; 32 lanes share a row, each lane dequantizing whole 32-weight
 // sub-blocks (word loads, dequant_fast.glsl) and using them for every token; lanes are then
@@ -9,9 +9,10 @@ layout(local_size_x = 128) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { vec4 x4[]; };  // read 4 at a time: see dot32
 layout(binding = 2) buffer Y { float y[]; };
+layout(binding = 3) readonly buffer B { float bias[]; };  // bias[col0 + r] when has_bias
 layout(push_constant) uniform P {
     uint type_unused, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
-    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate;
+    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
 } p;
 #include "dequant.glsl"
 #include "dequant_fast.glsl"
@@ -71,7 +72,7 @@ void main() {
     }
     if (live && lane < nt) {
         const uint o = p.y_off + lane * p.y_stride + p.y_col0 + r;
-        const float v = red[lane * 128u + g * LANES];
+        const float v = red[lane * 128u + g * LANES] + (p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0);
         y[o] = p.accumulate != 0u ? y[o] + v : v;
     }
 }

@@ -18,6 +18,14 @@ namespace kinglet {
 
 enum class Act { X, XN, Q, K, V, Att, Gate, Up, Tmp, Logits };
 
+// What a matmul does with its result besides storing it: add a bias vector (n_out values),
+// and/or add the result to what `out` holds instead of replacing it (a residual connection).
+// Fusing these into the matrix kernel saves a pass over the output (a dispatch on a GPU).
+struct MatmulEpilogue {
+    const TensorInfo* bias = nullptr;
+    bool accumulate = false;
+};
+
 struct BackendShape {
     int max_tokens = 0;  // rows per batch
     int n_ctx = 0;       // KV cache positions
@@ -37,9 +45,10 @@ public:
     // out[r] = rmsnorm(in[in_row0 + r]) * w for n_rows rows of row_len values (row_len may be a
     // head size: then rows are heads).
     virtual void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0 = 0) = 0;
-    // out[t][r] = W[row0 + r] . in[t], r < n_out; out rows are n_out wide.
-    virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) = 0;
-    virtual void add_bias(Act x, const TensorInfo& bias, int n_tokens) = 0;
+    // out[t][r] = W[row0 + r] . in[t] (+ bias[r]), r < n_out; out rows are n_out wide. With
+    // epi.accumulate, out[t][r] += that instead.
+    virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                        const MatmulEpilogue& epi = {}) = 0;
     virtual void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) = 0;
     // K, V rows of this batch go into the cache at pos0.. (converted to F16). Each layer's
     // cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the model):

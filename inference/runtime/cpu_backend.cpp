@@ -7,6 +7,7 @@
 #include "quant/cpu_features.h"
 #include "quant/gemm.h"
 #include "quant/quant.h"
+#include "util/error.h"
 #include "util/half.h"
 
 namespace kinglet {
@@ -27,6 +28,8 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     size(Act::X, T * h.n_embd);
     size(Act::XN, T * std::max(h.n_embd, h.q_dim()));
     size(Act::Tmp, T * h.n_embd);
+    residual_floats_ = T * size_t(h.n_embd);  // accumulating matmuls write the residual stream
+    residual_.reset(new float[residual_floats_]);
     size(Act::Q, T * h.q_dim());
     size(Act::K, T * h.kv_dim());
     size(Act::V, T * h.v_dim());
@@ -71,28 +74,42 @@ void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int r
     else rows(0, n_rows);
 }
 
-void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
-    if (!queued_.empty() &&
-        (in != queued_in_ || n_tokens != queued_tokens_ || queued_.size() >= 3 || queued_[0].w->ne[0] != w.ne[0]))
+void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                        const MatmulEpilogue& epi) {
+    const bool partial_in_use = std::any_of(epilogues_.begin(), epilogues_.end(), [](const Epilogue& e) { return e.partial; });
+    if (!queued_.empty() && (in != queued_in_ || n_tokens != queued_tokens_ || queued_.size() >= 3 ||
+                             queued_[0].w->ne[0] != w.ne[0] || (epi.accumulate && partial_in_use)))
         flush();
     for (const MatMulJob& j : queued_)
         if (j.y == buf(in) || j.y == buf(out)) flush();  // never reached by the graph; kept safe
+    for (const Epilogue& e : epilogues_)
+        if (e.out == buf(in)) flush();
+    const std::vector<float>* bias = epi.bias ? &floats_of(*epi.bias) : nullptr;
+    if (bias && int64_t(bias->size()) != n_out)
+        throw Error("bias " + epi.bias->name + " has " + std::to_string(bias->size()) + " values for " +
+                    std::to_string(n_out) + " outputs");
+    float* y = buf(out);
+    if (epi.accumulate) {
+        if (size_t(n_out) * n_tokens > residual_floats_) throw Error("accumulating matmul larger than the residual buffer");
+        y = residual_.get();
+    }
     queued_in_ = in;
     queued_tokens_ = n_tokens;
-    queued_.push_back(MatMulJob{&w, row0, n_out, buf(out)});
+    queued_.push_back(MatMulJob{&w, row0, n_out, y});
+    if (bias || epi.accumulate) epilogues_.push_back({buf(out), epi.accumulate ? y : nullptr, bias, n_out, n_tokens});
 }
 
 void CpuBackend::flush() {
     if (queued_.empty()) return;
     matmul_.run(pool_, buf(queued_in_), queued_tokens_, queued_.data(), int(queued_.size()));
     queued_.clear();
-}
-
-void CpuBackend::add_bias(Act x, const TensorInfo& bias, int n_tokens) {
-    flush();
-    const auto& b = floats_of(bias);
-    float* v = buf(x);
-    for (int t = 0; t < n_tokens; ++t) kinglet::add(v + t * b.size(), b.data(), int(b.size()));
+    for (const Epilogue& e : epilogues_)
+        for (int t = 0; t < e.n_tokens; ++t) {
+            float* o = e.out + size_t(t) * e.n_out;
+            if (e.partial) kinglet::add(o, e.partial + size_t(t) * e.n_out, int(e.n_out));
+            if (e.bias) kinglet::add(o, e.bias->data(), int(e.n_out));
+        }
+    epilogues_.clear();
 }
 
 void CpuBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {

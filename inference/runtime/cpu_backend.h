@@ -22,8 +22,8 @@ public:
     void init(const Model& model, const BackendShape& shape) override;
     void embed(const TokenId* tokens, int n_tokens, float scale) override;
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
-    void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) override;
-    void add_bias(Act x, const TensorInfo& bias, int n_tokens) override;
+    void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                const MatmulEpilogue& epi = {}) override;
     void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) override;
     void store_kv(int layer, int n_tokens, int pos0) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
@@ -33,7 +33,7 @@ public:
     void read_logits(float* dst, size_t n) override;
 
 private:
-    void flush();  // runs the queued matmuls
+    void flush();  // runs the queued matmuls, then their epilogues
     float* buf(Act a) { return bufs_[static_cast<int>(a)].get(); }
     const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
 
@@ -50,6 +50,18 @@ private:
     std::vector<MatMulJob> queued_;
     Act queued_in_ = Act::X;
     int queued_tokens_ = 0;
+    // The bias / residual additions of queued matmuls, done by flush(). An accumulating
+    // matmul writes into residual_ first, then flush() adds it to its output.
+    struct Epilogue {
+        float* out;
+        const float* partial;  // null: the matmul wrote `out` itself
+        const std::vector<float>* bias;
+        int64_t n_out;
+        int n_tokens;
+    };
+    std::vector<Epilogue> epilogues_;
+    std::unique_ptr<float[]> residual_;
+    size_t residual_floats_ = 0;
     std::map<const TensorInfo*, std::vector<float>> small_tensors_;
 };
 

@@ -78,17 +78,14 @@ void Transformer::attention_block(int l, int n, int pos0) {
 
     b.rmsnorm(Act::XN, Act::X, *lw.attn_norm, n, E, h_.norm_eps);
     if (lw.wqkv) {  // fused Q|K|V rows
-        b.matmul(*lw.wqkv, Act::XN, Act::Q, n, 0, Q);
-        b.matmul(*lw.wqkv, Act::XN, Act::K, n, Q, KV);
-        b.matmul(*lw.wqkv, Act::XN, Act::V, n, Q + KV, KV);
+        b.matmul(*lw.wqkv, Act::XN, Act::Q, n, 0, Q, {lw.bq});
+        b.matmul(*lw.wqkv, Act::XN, Act::K, n, Q, KV, {lw.bk});
+        b.matmul(*lw.wqkv, Act::XN, Act::V, n, Q + KV, KV, {lw.bv});
     } else {
-        b.matmul(*lw.wq, Act::XN, Act::Q, n, 0, Q);
-        b.matmul(*lw.wk, Act::XN, Act::K, n, 0, KV);
-        b.matmul(*lw.wv, Act::XN, Act::V, n, 0, KV);
+        b.matmul(*lw.wq, Act::XN, Act::Q, n, 0, Q, {lw.bq});
+        b.matmul(*lw.wk, Act::XN, Act::K, n, 0, KV, {lw.bk});
+        b.matmul(*lw.wv, Act::XN, Act::V, n, 0, KV, {lw.bv});
     }
-    if (lw.bq) b.add_bias(Act::Q, *lw.bq, n);
-    if (lw.bk) b.add_bias(Act::K, *lw.bk, n);
-    if (lw.bv) b.add_bias(Act::V, *lw.bv, n);
     if (lw.q_norm) b.rmsnorm(Act::Q, Act::Q, *lw.q_norm, n * h_.n_head, D, h_.norm_eps);
     if (lw.k_norm) b.rmsnorm(Act::K, Act::K, *lw.k_norm, n * h_.n_head_kv, D, h_.norm_eps);
 
@@ -100,8 +97,20 @@ void Transformer::attention_block(int l, int n, int pos0) {
     const float scale = h_.attn_scale > 0 ? h_.attn_scale : 1.0f / std::sqrt(float(D));
     b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale);
 
-    b.matmul(*lw.wo, Act::Att, Act::Tmp, n, 0, E);
-    if (lw.post_attn_norm) b.rmsnorm(Act::Tmp, Act::Tmp, *lw.post_attn_norm, n, E, h_.norm_eps);
+    residual(lw.wo, Act::Att, lw.post_attn_norm, n);
+}
+
+// X += post_norm(W in): the block's output joins the residual stream. Without a post-norm
+// the matmul adds into X itself (no separate pass over the output).
+void Transformer::residual(const TensorInfo* w, Act in, const TensorInfo* post_norm, int n) {
+    Backend& b = *backend_;
+    const int E = h_.n_embd;
+    if (!post_norm) {
+        b.matmul(*w, in, Act::X, n, 0, E, {nullptr, true});
+        return;
+    }
+    b.matmul(*w, in, Act::Tmp, n, 0, E);
+    b.rmsnorm(Act::Tmp, Act::Tmp, *post_norm, n, E, h_.norm_eps);
     b.add(Act::X, Act::Tmp, size_t(n) * E);
 }
 
@@ -120,9 +129,7 @@ void Transformer::ffn_block(int l, int n) {
         b.matmul(*lw.ffn_up, Act::XN, Act::Up, n, F, F);
     }
     b.glu(h_.activation, size_t(n) * F);
-    b.matmul(*lw.ffn_down, Act::Gate, Act::Tmp, n, 0, E);
-    if (lw.post_ffn_norm) b.rmsnorm(Act::Tmp, Act::Tmp, *lw.post_ffn_norm, n, E, h_.norm_eps);
-    b.add(Act::X, Act::Tmp, size_t(n) * E);
+    residual(lw.ffn_down, Act::Gate, lw.post_ffn_norm, n);
 }
 
 }  // namespace kinglet

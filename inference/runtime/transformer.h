@@ -38,6 +38,7 @@ private:
     void forward_batch(const TokenId* tokens, int n, int pos0, float* logits, bool all_logits);
     void attention_block(int layer, int n, int pos0);
     void ffn_block(int layer, int n);
+    void residual(const TensorInfo* w, Act in, const TensorInfo* post_norm, int n);
 
     const Model& model_;
     const Hparams& h_;

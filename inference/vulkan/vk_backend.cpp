@@ -18,8 +18,9 @@ namespace {
 // Push-constant blocks, field for field as declared in shaders/*.comp (std430: 4-byte scalars).
 struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_off, out_off; float scale; };
 struct RmsPush { uint32_t n, in_off, out_off; float eps; };
-struct MatmulPush { uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate; };
-struct BiasPush { uint32_t n, total; };
+struct MatmulPush {
+    uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+};
 struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos_slot, x_off; float freq_scale, mscale; };
 struct StoreKvPush { uint32_t kv_dim, pos_slot, rows; };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows; };
@@ -69,7 +70,6 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // the command sequence orders only dispatches that depend on each other.
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
-    p_bias_ = std::make_unique<vk::Pipeline>(*dev_, "add_bias", 2, sizeof(BiasPush), 0b1);
     p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 3, sizeof(RopePush), 0b1);
     p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 5, sizeof(StoreKvPush), 0b1100);
     p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 5, sizeof(AttentionPush), 0b1000);
@@ -124,6 +124,7 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
         kv_bytes_ += 2 * layer_kv;
     }
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
+    no_bias_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
     positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
     positions_used_ = 0;
     tokens_used_ = 0;
@@ -162,8 +163,8 @@ const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     auto& pipes = type_pipelines_[t.type];
     if (!pipes.first) {
         const uint32_t id = uint32_t(t.type);
-        pipes.first = std::make_shared<vk::Pipeline>(*dev_, "matvec", 3, sizeof(MatmulPush), 0b100, id, type_name(t.type));
-        pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 3, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+        pipes.first = std::make_shared<vk::Pipeline>(*dev_, "matvec", 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+        pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
     }
     wt.matvec = pipes.first;
     wt.matmul = pipes.second;
@@ -238,9 +239,14 @@ void VulkanBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, in
 
 // Few tokens (decode) take matvec.comp, more take the tiled matmul.comp; both split what
 // does not fit one binding (a 150k-row vocabulary on lavapipe) into several dispatches.
-void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out) {
+void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                           const MatmulEpilogue& epi) {
     const Weight& w = weight(wt);
     if (n_out < 0) n_out = w.n_rows - row0;
+    // No bias: a never-written dummy fills the binding (bindings cannot be left empty).
+    const vk::Buffer& bias = epi.bias ? floats(*epi.bias) : no_bias_;
+    if (epi.bias && int64_t(bias.size() / 4) != n_out)
+        throw Error("Vulkan backend: bias " + epi.bias->name + " does not match " + std::to_string(n_out) + " outputs");
     const int64_t chunk = int64_t((max_range_ - align_) / w.row_bytes);  // rows one binding holds
     // Tokens per dispatch: the output rows of a big vocabulary may not fit one binding either.
     const size_t out_row = size_t(n_out) * 4, in_row = size_t(w.n_in) * 4;
@@ -255,26 +261,18 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
             const int64_t rows = std::min(chunk, n_out - r);
             const Bound wb = bind(w.buf, size_t(row0 + r) * w.row_bytes, size_t(rows) * w.row_bytes);
             MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
-                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows), 0};
+                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
+                         epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u};
             if (nt <= kMatvecTokens) {
                 uint32_t gx, gy;
                 grid_1d(ceil_div(size_t(rows), kMatvecRows), gx, gy);
-                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range}, &p, gx, gy);
+                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, gx, gy);
             } else {
-                seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range}, &p, ceil_div(size_t(rows), kTile),
+                seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, ceil_div(size_t(rows), kTile),
                                ceil_div(size_t(nt), kTile));
             }
         }
     }
-}
-
-void VulkanBackend::add_bias(Act x, const TensorInfo& bias, int n_tokens) {
-    const vk::Buffer& b = floats(bias);
-    const size_t n = size_t(bias.n_elements()), total = n * n_tokens;
-    BiasPush p{uint32_t(n), uint32_t(total)};
-    uint32_t gx, gy;
-    grid_1d(ceil_div(total, 256), gx, gy);
-    seq_->dispatch(*p_bias_, {vk::whole(act(x)), vk::whole(b)}, &p, gx, gy);
 }
 
 void VulkanBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
