@@ -10,9 +10,14 @@ layout(binding = 0) readonly buffer Q { float q[]; };
 layout(binding = 1) readonly buffer KC { uint kc[]; };
 layout(binding = 2) readonly buffer VC { uint vc[]; };
 layout(binding = 3) buffer A { float att[]; };
+// Split mode (split > 0, decode over a long context): workgroup z takes keys
+// [start + z * split, start + (z + 1) * split) only and writes its running max, sum and
+// unnormalised output to part[]; attention_merge.comp combines the pieces. More workgroups
+// than heads keep a GPU busy when one token attends to thousands of keys.
+layout(binding = 5) buffer Part { float part[]; };
 // pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
 layout(binding = 4) readonly buffer Pos { uint positions[]; };
-layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint rows; } p;
+layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint rows, split; } p;
 
 shared float qs[512];
 shared float red[64];
@@ -29,17 +34,20 @@ void main() {
     const uint pos = pos0 + t;
     const uint start = (p.window > 0u && pos + 1u > p.window) ? pos + 1u - p.window : 0u;
     const uint qbase = t * p.n_head * D + head * D;
+    const uint piece = gl_WorkGroupID.z;
+    const uint lo = start + piece * p.split;
+    const uint hi = p.split > 0u ? min(pos, lo + p.split - 1u) : pos;
     for (uint d = tid; d < D; d += 64u) qs[d] = q[qbase + d];
     barrier();
 
     float M = -1e30, L = 0.0;
     float acc[8];
     for (uint k = 0u; k < 8u; ++k) acc[k] = 0.0;
-    for (uint c0 = start; c0 <= pos; c0 += 64u) {
+    for (uint c0 = lo; c0 <= hi; c0 += 64u) {  // no iteration when this piece is past pos
         const uint j = c0 + tid;
         float s = -1e30;
         rowbase[tid] = (j % p.rows) * p.kv_dim + kvh * D;
-        if (j <= pos) {
+        if (j <= hi) {
             const uint kb = rowbase[tid] >> 1;  // D and kv_dim are even
             float dot = 0.0;
             for (uint d = 0u; d < D / 2u; ++d) {
@@ -55,10 +63,10 @@ void main() {
             barrier();
         }
         const float Mn = max(M, red[0]);
-        sp[tid] = j <= pos ? exp(s - Mn) : 0.0;
+        sp[tid] = j <= hi ? exp(s - Mn) : 0.0;
         barrier();
         const float f = exp(M - Mn);
-        const uint n = min(64u, pos - c0 + 1u);
+        const uint n = min(64u, hi - c0 + 1u);
         float sum = 0.0;
         for (uint c = 0u; c < n; ++c) sum += sp[c];
         L = L * f + sum;
@@ -72,8 +80,20 @@ void main() {
         M = Mn;
         barrier();  // red, sp and rowbase are rewritten by the next chunk
     }
+    if (p.split == 0u) {
+        for (uint k = 0u; k < 8u; ++k) {
+            const uint d = tid + 64u * k;
+            if (d < D) att[qbase + d] = acc[k] / L;
+        }
+        return;
+    }
+    const uint pbase = ((t * p.n_head + head) * gl_NumWorkGroups.z + piece) * (D + 2u);
+    if (tid == 0u) {
+        part[pbase] = M;
+        part[pbase + 1u] = L;
+    }
     for (uint k = 0u; k < 8u; ++k) {
         const uint d = tid + 64u * k;
-        if (d < D) att[qbase + d] = acc[k] / L;
+        if (d < D) part[pbase + 2u + d] = acc[k];
     }
 }

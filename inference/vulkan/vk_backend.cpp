@@ -23,7 +23,8 @@ struct MatmulPush {
 };
 struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos_slot, x_off; float freq_scale, mscale; };
 struct StoreKvPush { uint32_t kv_dim, pos_slot, rows; };
-struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; };
+struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
@@ -31,6 +32,9 @@ constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount 
 constexpr int kMatvecTokens = 4;        // TT in matvec.comp: batches up to this size take the decode kernel
 constexpr uint32_t kMatvecRows = 4;     // ROWS in matvec.comp
 constexpr uint32_t kTile = 64;          // BM = BN in matmul.comp
+// Decode attention over more than 2 x kAttnPiece keys is split into pieces of kAttnPiece keys,
+// each its own workgroup, then merged (attention_merge.comp).
+constexpr int kAttnPiece = 256;
 constexpr int kMaxHeadDim = 512;        // acc[8] x 64 threads in attention.comp
 
 uint32_t ceil_div(size_t a, size_t b) { return uint32_t((a + b - 1) / b); }
@@ -72,7 +76,8 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
     p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 3, sizeof(RopePush), 0b1);
     p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 5, sizeof(StoreKvPush), 0b1100);
-    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 5, sizeof(AttentionPush), 0b1000);
+    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 6, sizeof(AttentionPush), 0b101000);
+    p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
 }
 
@@ -125,6 +130,10 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     }
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
     no_bias_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
+    // Split-attention pieces: up to kMatvecTokens tokens x heads x pieces x (head size + 2).
+    const size_t max_pieces = size_t(shape.n_ctx) / kAttnPiece + 1;
+    attn_pieces_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * max_pieces * (h.head_dim + 2) * 4,
+                              vk::Buffer::Kind::DeviceLocal);
     positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
     positions_used_ = 0;
     tokens_used_ = 0;
@@ -295,13 +304,22 @@ void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
 
 void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
     const Hparams& h = model_->hparams();
+    // Keys the last token sees: with few tokens and many keys, split them across workgroups.
+    const int pos_last = pos0 + n_tokens - 1;
+    const int visible = pos_last + 1 - (window > 0 ? std::max(0, pos_last + 1 - window) : 0);
+    const int pieces = n_tokens <= kMatvecTokens && visible > 2 * kAttnPiece ? (visible + kAttnPiece - 1) / kAttnPiece : 1;
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
                     position_slot(pos0), uint32_t(std::max(window, 0)), scale,
-                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens))};
+                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens)), pieces > 1 ? uint32_t(kAttnPiece) : 0u};
     seq_->dispatch(*p_attention_,
                    {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att)),
-                    vk::whole(positions_)},
-                   &p, uint32_t(h.n_head), uint32_t(n_tokens));
+                    vk::whole(positions_), vk::whole(attn_pieces_)},
+                   &p, uint32_t(h.n_head), uint32_t(n_tokens), uint32_t(pieces));
+    if (pieces > 1) {
+        AttentionMergePush m{uint32_t(h.n_head), uint32_t(h.head_dim), uint32_t(pieces)};
+        seq_->dispatch(*p_attention_merge_, {vk::whole(attn_pieces_), vk::whole(act(Act::Att))}, &m, uint32_t(h.n_head),
+                       uint32_t(n_tokens));
+    }
 }
 
 // x op= y over n values, in pieces that fit one binding (a batch of logits may not).

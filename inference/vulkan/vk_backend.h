@@ -68,6 +68,7 @@ private:
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
+    std::unique_ptr<vk::Pipeline> p_attention_merge_;
     std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_, p_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;
@@ -80,6 +81,7 @@ private:
     size_t kv_bytes_ = 0;
     vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
+    vk::Buffer attn_pieces_;  // split attention: per piece max, sum and unnormalised output
     vk::Buffer no_bias_;    // bound where a matmul has no bias; never written
     vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit
     size_t positions_used_ = 0;
