@@ -2,6 +2,8 @@
 #include "quant/gemm.h"
 
 #include "quant/cpu_features.h"
+#include "quant/half_scalar.h"
+#include "quant/quant_internal.h"
 
 namespace kinglet {
 namespace {
@@ -34,6 +36,25 @@ const quant::GemmTable& table() {
 GemmFn gemm_fn(GgmlType weight_type) {
     const auto s = static_cast<uint32_t>(weight_type);
     return s < 40 ? table().gemm[s] : nullptr;
+}
+
+size_t gemm_act_extras_offset(GgmlType act_type, int64_t n) { return (row_bytes(act_type, n) + 3) / 4 * 4; }
+
+size_t gemm_act_row_bytes(GgmlType act_type, int64_t n) {
+    if (act_type != GgmlType::Q8_0) return row_bytes(act_type, n);
+    return gemm_act_extras_offset(act_type, n) + size_t(n / quant::kQK) * sizeof(quant::GemmQ8Extra);
+}
+
+void gemm_act_extras(GgmlType act_type, int64_t n, void* row) {
+    if (act_type != GgmlType::Q8_0) return;
+    auto* base = static_cast<uint8_t*>(row);
+    const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(base);
+    auto* ex = reinterpret_cast<quant::GemmQ8Extra*>(base + gemm_act_extras_offset(act_type, n));
+    for (int64_t i = 0; i < n / quant::kQK; ++i) {
+        int32_t s = 0;
+        for (int k = 0; k < quant::kQK; ++k) s += blocks[i].qs[k];
+        ex[i] = {quant::half_to_float(blocks[i].d), -128 * s};
+    }
 }
 
 DotF32F16Fn dot_f32_f16_fn() { return table().dot_f32_f16; }

@@ -19,6 +19,15 @@ using GemmFn = void (*)(int64_t n, const void* w, size_t w_stride, int64_t nr, c
 // then loops over vec_dot).
 GemmFn gemm_fn(GgmlType weight_type);
 
+// Activation rows given to a GemmFn are quantize_row() output followed by per-block extras
+// that some kernels read (the row-interleaved VNNI kernels): for Q8_0 rows, at
+// gemm_act_extras_offset (4-byte aligned), one quant::GemmQ8Extra per block. Other formats
+// have none. a_stride must be at least gemm_act_row_bytes; gemm_act_extras fills the extras
+// of a row quantize_row has written. vec_dot reads the same rows and ignores the extras.
+size_t gemm_act_row_bytes(GgmlType act_type, int64_t n);
+size_t gemm_act_extras_offset(GgmlType act_type, int64_t n);
+void gemm_act_extras(GgmlType act_type, int64_t n, void* row);
+
 // sum_i x[i] * h[i] with h in IEEE half precision.
 using DotF32F16Fn = float (*)(int64_t n, const float* x, const uint16_t* h);
 // y[i] += a * h[i]
@@ -36,6 +45,13 @@ AttnScoresFn attn_scores_fn();
 AttnWsumFn attn_wsum_fn();
 
 namespace quant {
+// Per Q8_0 activation block: its scale as float and -128 x the sum of its 32 values (the
+// correction for weights stored as unsigned q + 128).
+struct GemmQ8Extra {
+    float d;
+    int32_t neg128_sum;
+};
+
 struct GemmTable {
     GemmFn gemm[40] = {};
     DotF32F16Fn dot_f32_f16 = nullptr;

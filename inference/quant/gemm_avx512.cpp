@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "quant/gemm.h"
 #include "quant/quant_internal.h"
@@ -21,17 +22,18 @@ namespace {
 #define GEMM_K_RN 4
 #define GEMM_VNNI 1
 #include "quant/gemm_kernels.inc"
+#include "quant/gemm_panel.inc"
 #undef GEMM_VNNI
 }  // namespace
 }  // namespace vnni
 
 void fill_gemm_avx512(GemmTable& t, bool has_vnni) {
     if (!has_vnni) return;  // the AVX2 kernels stay
-    t.gemm[kQ8_0] = vnni::gemm_q8<vnni::LoadQ8_0>;
-    t.gemm[kQ4_0] = vnni::gemm_q8<vnni::LoadQ4_0>;
-    t.gemm[kQ5_0] = vnni::gemm_q8<vnni::LoadQ5_0>;
-    t.gemm[kQ4_K] = vnni::gemm_q4_k;
-    t.gemm[kQ6_K] = vnni::gemm_q6_k;
+    t.gemm[kQ8_0] = vnni::gemm_q8_vnni<vnni::LoadQ8_0>;
+    t.gemm[kQ4_0] = vnni::gemm_q8_vnni<vnni::LoadQ4_0>;
+    t.gemm[kQ5_0] = vnni::gemm_q8_vnni<vnni::LoadQ5_0>;
+    t.gemm[kQ4_K] = vnni::gemm_q4_k_vnni;
+    t.gemm[kQ6_K] = vnni::gemm_q6_k_vnni;
 }
 
 }  // namespace kinglet::quant

@@ -48,10 +48,11 @@ void MatMul::run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob
         }
         job_act[j] = k;
     }
+    const bool batch = n_tokens >= 2;  // prompt batches go through the gemm kernels
     const uint8_t* xq[3] = {};
     size_t act_row[3] = {};
     for (int k = 0; k < n_act; ++k) {
-        act_row[k] = row_bytes(act_types[k], n_in);
+        act_row[k] = batch ? gemm_act_row_bytes(act_types[k], n_in) : row_bytes(act_types[k], n_in);
         if (act_types[k] == GgmlType::F32) {  // the float rows themselves
             xq[k] = reinterpret_cast<const uint8_t*>(x);
             continue;
@@ -60,8 +61,12 @@ void MatMul::run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob
         const QuantizeRowFn q = quantize_row_fn(act_types[k]);
         uint8_t* dst = xq_[k].data();
         const size_t ar = act_row[k];
+        const GgmlType at = act_types[k];
         auto conv = [&](int64_t b, int64_t e) {
-            for (int64_t t = b; t < e; ++t) q(x + t * n_in, dst + t * ar, n_in);
+            for (int64_t t = b; t < e; ++t) {
+                q(x + t * n_in, dst + t * ar, n_in);
+                if (batch) gemm_act_extras(at, n_in, dst + t * ar);
+            }
         };
         if (n_tokens >= 8) pool.parallel_for(n_tokens, conv);
         else conv(0, n_tokens);
@@ -69,7 +74,6 @@ void MatMul::run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob
     }
 
     // Row chunks of every job, handed out on demand.
-    const bool batch = n_tokens >= 2;
     int64_t total_rows = 0;
     for (int j = 0; j < n_jobs; ++j) total_rows += jobs[j].n_out;
     const int64_t work = total_rows * n_in * n_tokens;

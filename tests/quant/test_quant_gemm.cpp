@@ -33,38 +33,59 @@ private slots:
 
     void gemmMatchesVecDot_data() {
         QTest::addColumn<int>("type");
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("nr");
+        QTest::addColumn<int>("nt");
+        // Shapes: partial row panels (16 rows) and tiles, token counts below and above the
+        // point where the VNNI kernels switch to row-interleaved panels, one token.
+        const int shapes[][3] = {{512, 23, 11}, {768, 37, 21}, {256, 16, 8}, {512, 5, 7}, {256, 3, 1}, {1024, 48, 13}};
         for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K,
                            GgmlType::F16, GgmlType::F32})
-            QTest::newRow(kinglet::type_name(t).c_str()) << int(t);
+            for (const auto& sh : shapes)
+                QTest::newRow(qPrintable(QString("%1 n%2 r%3 t%4").arg(kinglet::type_name(t).c_str()).arg(sh[0]).arg(sh[1]).arg(sh[2])))
+                    << int(t) << sh[0] << sh[1] << sh[2];
     }
     void gemmMatchesVecDot() {
         QFETCH(int, type);
+        QFETCH(int, n);
+        QFETCH(int, nr);
+        QFETCH(int, nt);
         const auto wt = GgmlType(type);
-        const int64_t n = 512, nr = 23, nt = 11;
         const GgmlType at = kinglet::vec_dot_type(wt);
-        const size_t wrow = kinglet::row_bytes(wt, n), arow = kinglet::row_bytes(at, n);
+        const size_t wrow = kinglet::row_bytes(wt, n), arow = kinglet::gemm_act_row_bytes(at, n);
         std::vector<uint8_t> w(wrow * nr), a(arow * nt);
-        for (int64_t r = 0; r < nr; ++r) kinglet::quantize_row(wt, gaussian(n, uint32_t(r + 1)).data(), w.data() + r * wrow, n);
-        for (int64_t t = 0; t < nt; ++t) kinglet::quantize_row(at, gaussian(n, uint32_t(100 + t)).data(), a.data() + t * arow, n);
+        for (int64_t r = 0; r < nr; ++r) {
+            auto v = gaussian(n, uint32_t(r + 1));
+            if (r % 5 == 1) v[size_t(r) % size_t(n)] = 40.0f;  // an outlier: large and small scales in one panel
+            kinglet::quantize_row(wt, v.data(), w.data() + r * wrow, n);
+        }
+        for (int64_t t = 0; t < nt; ++t) {
+            kinglet::quantize_row(at, gaussian(n, uint32_t(100 + t)).data(), a.data() + t * arow, n);
+            kinglet::gemm_act_extras(at, n, a.data() + t * arow);
+        }
+        int tested = 0;
         for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
             if (int(level) > int(kinglet::max_supported_simd_level())) continue;
             kinglet::force_simd_level_for_tests(level);
             const kinglet::GemmFn gemm = kinglet::gemm_fn(wt);
             if (!gemm) continue;  // MatMul loops over vec_dot for this type and level
-            const size_t ldy = nr + 3;
-            std::vector<float> y(ldy * nt, -1.0f);
+            ++tested;
+            const size_t ldy = size_t(nr) + 3;
+            std::vector<float> y(ldy * size_t(nt), -1.0f);
             gemm(n, w.data(), wrow, nr, a.data(), arow, nt, y.data(), ldy);
             for (int64_t t = 0; t < nt; ++t)
                 for (int64_t r = 0; r < nr; ++r) {
                     const float ref = kinglet::vec_dot(wt, n, w.data() + r * wrow, a.data() + t * arow);
-                    const float got = y[size_t(t) * ldy + r];
-                    if (std::fabs(got - ref) > 1e-4f * (1.0f + std::fabs(ref)))
+                    const float got = y[size_t(t) * ldy + size_t(r)];
+                    if (!(std::fabs(got - ref) <= 1e-4f * (1.0f + std::fabs(ref))))
                         QFAIL(qPrintable(QString("level %1 row %2 token %3: %4 vs %5")
                                              .arg(int(level)).arg(r).arg(t).arg(got).arg(ref)));
                 }
             for (int64_t t = 0; t < nt; ++t)  // padding columns untouched
-                for (size_t r = nr; r < ldy; ++r) QCOMPARE(y[t * ldy + r], -1.0f);
+                for (size_t r = size_t(nr); r < ldy; ++r) QCOMPARE(y[size_t(t) * ldy + r], -1.0f);
         }
+        if (wt != GgmlType::F16 && wt != GgmlType::F32 && int(kinglet::max_supported_simd_level()) >= int(SimdLevel::Avx2))
+            QVERIFY(tested > 0);  // the quantized types have SIMD kernels
     }
 
     void f16Helpers() {
