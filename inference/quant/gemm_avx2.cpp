@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "quant/gemm.h"
 #include "quant/quant_internal.h"
@@ -16,12 +17,13 @@ namespace {
 #define GEMM_K_RM 2
 #define GEMM_K_RN 2
 #include "quant/gemm_kernels.inc"
+#include "quant/gemm_panel_avx2.inc"
 }  // namespace
 
 void fill_gemm_avx2(GemmTable& t) {
-    t.gemm[kQ8_0] = gemm_q8<LoadQ8_0>;
-    t.gemm[kQ4_0] = gemm_q8<LoadQ4_0>;
-    t.gemm[kQ5_0] = gemm_q8<LoadQ5_0>;
+    t.gemm[kQ8_0] = gemm_q8_avx2<LoadQ8_0>;
+    t.gemm[kQ4_0] = gemm_q8_avx2<LoadQ4_0>;
+    t.gemm[kQ5_0] = gemm_q8_avx2<LoadQ5_0>;
     t.gemm[kQ4_K] = gemm_q4_k;
     t.gemm[kQ6_K] = gemm_q6_k;
     t.dot_f32_f16 = dot_f32_f16;
