@@ -24,8 +24,8 @@ void fill_gemm_avx2(GemmTable& t) {
     t.gemm[kQ8_0] = gemm_q8_avx2<LoadQ8_0>;
     t.gemm[kQ4_0] = gemm_q8_avx2<LoadQ4_0>;
     t.gemm[kQ5_0] = gemm_q8_avx2<LoadQ5_0>;
-    t.gemm[kQ4_K] = gemm_q4_k;
-    t.gemm[kQ6_K] = gemm_q6_k;
+    t.gemm[kQ4_K] = gemm_q4_k_avx2;
+    t.gemm[kQ6_K] = gemm_q6_k_avx2;
     t.dot_f32_f16 = dot_f32_f16;
     t.axpy_f16 = axpy_f16;
     t.attn_scores = attn_scores;
