@@ -3,7 +3,9 @@
 // A gemm kernel computes y[t * ldy + r] = W_r . A_t for r < nr, t < nt: W rows are
 // w_stride bytes apart, activation rows (already in vec_dot_type(W)) a_stride bytes apart.
 // Each weight block is decoded once per tile and used for several tokens, instead of once
-// per (row, token) as a vec_dot loop does. Results equal vec_dot's up to float rounding.
+// per (row, token) as a vec_dot loop does; from 8 tokens on, the AVX2 and VNNI kernels
+// repack 8 or 16 rows at a time into a row-interleaved scratch (gemm_panel*.inc) so that
+// the vector lanes are rows. Results equal vec_dot's up to float rounding.
 // Chosen at run time like the rest of quant/ (see cpu_features.h).
 #pragma once
 #include <cstddef>

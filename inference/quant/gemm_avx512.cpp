@@ -1,6 +1,9 @@
-// AVX-512 level tiled kernels: 256-bit vectors (faster than zmm on Zen 4 for these, see
-// vec_dot_avx512.cpp) with the 32 registers AVX-512VL gives, and vpdpbusd when the CPU has
-// VNNI. Installed only after the run-time check; everything below has internal linkage.
+// AVX-512 level kernels, used when the CPU has VNNI. Small batches: the 256-bit tile kernels
+// (faster than zmm on Zen 4 for those, see vec_dot_avx512.cpp) with the 32 registers
+// AVX-512VL gives. From 8 tokens: the zmm row-panel kernels of gemm_panel.inc; they are
+// bound by the multiply pipes (vpdpbusd, FMA), where one zmm instruction does the work of
+// two ymm ones in one dispatch slot even on double-pumped Zen 4.
+// Installed only after the run-time check; everything below has internal linkage.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
