@@ -3,7 +3,8 @@
 // invocations computes a 64-row x 64-token tile, each invocation 4 x 4 outputs. K is walked
 // one 32-weight sub-block at a time: 64 invocations dequantize the tile's 64 rows into shared
 // memory while all 256 load the 64 tokens' activations, then every invocation does 32 x 16
-// multiply-adds from shared memory. Each weight is dequantized once per 64 tokens.
+// multiply-adds from shared memory (meanwhile the next sub-block is fetched). Each weight is
+// dequantized once per 64 tokens.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 256) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
@@ -28,37 +29,57 @@ const uint BM = 64u, BN = 64u, BK = 32u;
 shared vec4 ws4[BK][BM / 4u];
 shared float xs[BN][BK];
 
+// Sub-block s of the tile's weights and activations, into registers: this invocation's
+// row (the first 64 invocations) and its 8 activation values.
+void load_step(uint s, uint tid, uint r0, uint t0, out float w[32], out float xr[8]) {
+    const uint n_valid = min(BK, p.n_in - s * BK);
+    if (tid < BM) {
+        const uint r = r0 + tid;
+        if (r < p.n_rows) {
+            dq32_any(WEIGHT_TYPE, p.w_base + r * p.row_bytes, s, n_valid, w);
+            for (uint k = 0u; k < BK; ++k)
+                if (k >= n_valid) w[k] = 0.0;
+        } else {
+            for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
+        }
+    }
+    // 64 tokens x 32 values: 8 per invocation, consecutive invocations on consecutive values.
+    for (uint i = 0u; i < 8u; ++i) {
+        const uint e = tid + 256u * i, t = e / BK, k = e % BK;
+        float xv = 0.0;
+        if (t0 + t < p.n_tokens && k < n_valid) xv = x[p.x_off + (t0 + t) * p.n_in + s * BK + k];
+        // The CPU path (and llama.cpp) rounds activations to F16 for F16 weights; do the same.
+        if (WEIGHT_TYPE == T_F16) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
+        xr[i] = xv;
+    }
+}
+
+void store_step(uint tid, const float w[32], const float xr[8]) {
+    if (tid < BM)
+        for (uint k = 0u; k < BK; ++k) ws4[k][tid >> 2][tid & 3u] = w[k];
+    for (uint i = 0u; i < 8u; ++i) {
+        const uint e = tid + 256u * i;
+        xs[e / BK][e % BK] = xr[i];
+    }
+}
+
 void main() {
     const uint tid = gl_LocalInvocationID.x;
     const uint r0 = gl_WorkGroupID.x * BM, t0 = gl_WorkGroupID.y * BN;
     const uint tr = (tid % 16u) * 4u, tt = (tid / 16u) * 4u;  // this invocation's 4 rows, 4 tokens
-    const bool f16_act = WEIGHT_TYPE == T_F16;
     float acc[4][4];
     for (uint i = 0u; i < 4u; ++i)
         for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
 
+    // Software pipelined: sub-block s + 1 is fetched into registers before the products of
+    // sub-block s, so its loads are in flight while the other invocations multiply.
     const uint nsub = (p.n_in + BK - 1u) / BK;
+    float w[32], xr[8];
+    load_step(0u, tid, r0, t0, w, xr);
+    store_step(tid, w, xr);
+    barrier();
     for (uint s = 0u; s < nsub; ++s) {
-        const uint n_valid = min(BK, p.n_in - s * BK);
-        if (tid < BM) {
-            float w[32];
-            const uint r = r0 + tid;
-            if (r < p.n_rows) {
-                dq32_any(WEIGHT_TYPE, p.w_base + r * p.row_bytes, s, n_valid, w);
-            } else {
-                for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
-            }
-            for (uint k = 0u; k < BK; ++k) ws4[k][tid >> 2][tid & 3u] = k < n_valid ? w[k] : 0.0;
-        }
-        // 64 tokens x 32 values: 8 per invocation, consecutive invocations on consecutive values.
-        for (uint e = tid; e < BN * BK; e += 256u) {
-            const uint t = e / BK, k = e % BK;
-            float xv = 0.0;
-            if (t0 + t < p.n_tokens && k < n_valid) xv = x[p.x_off + (t0 + t) * p.n_in + s * BK + k];
-            if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
-            xs[t][k] = xv;
-        }
-        barrier();
+        if (s + 1u < nsub) load_step(s + 1u, tid, r0, t0, w, xr);
         for (uint k = 0u; k < BK; ++k) {
             const vec4 a = ws4[k][tid % 16u];
             float b[4];
@@ -67,6 +88,10 @@ void main() {
                 for (uint j = 0u; j < 4u; ++j) acc[i][j] += a[i] * b[j];
         }
         barrier();
+        if (s + 1u < nsub) {
+            store_step(tid, w, xr);
+            barrier();
+        }
     }
     for (uint j = 0u; j < 4u; ++j) {
         const uint t = t0 + tt + j;

@@ -7,6 +7,7 @@
 // the largest batch: X (residual stream), XN (normalised), Q, K, V, Att (attention
 // output), Gate, Up (FFN), Tmp (block output), Logits. Operations are recorded in
 // order; read_logits() returns once everything before it has run.
+
 #pragma once
 #include <cstdint>
 #include <string>
@@ -49,11 +50,12 @@ public:
     // epi.accumulate, out[t][r] += that instead.
     virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                         const MatmulEpilogue& epi = {}) = 0;
-    virtual void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) = 0;
-    // K, V rows of this batch go into the cache at pos0.. (converted to F16). Each layer's
-    // cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the model):
-    // position p is row p % rows, a ring on sliding-window layers.
-    virtual void store_kv(int layer, int n_tokens, int pos0) = 0;
+    // Rotary position embedding of Q (n_head heads) and K (n_head_kv heads) for positions
+    // pos0.., then this batch's rotated K and its V rows go into the layer's cache (F16).
+    // Q is rotated in place; K afterwards is unspecified (only the cache is read). Each
+    // layer's cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the
+    // model): position p is row p % rows, a ring on sliding-window layers.
+    virtual void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) = 0;
     // Att = softmax(Q K^T * scale, causal, window) V over the cache; window 0 = unlimited.
     virtual void attention(int layer, int n_tokens, int pos0, int window, float scale) = 0;
     virtual void add(Act x, Act y, size_t n) = 0;  // x += y

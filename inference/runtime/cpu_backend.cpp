@@ -112,18 +112,16 @@ void CpuBackend::flush() {
     epilogues_.clear();
 }
 
-void CpuBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
+void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {
     flush();
-    float* v = buf(x);
-    for (int t = 0; t < n_tokens; ++t) kinglet::rope(v + size_t(t) * n_heads * head_dim, n_heads, head_dim, pos0 + t, table);
-}
-
-void CpuBackend::store_kv(int layer, int n_tokens, int pos0) {
-    flush();
-    const int KV = model_->hparams().kv_dim();
-    const float* k = buf(Act::K);
+    const Hparams& h = model_->hparams();
+    const int D = h.head_dim, KV = h.kv_dim();
+    float* q = buf(Act::Q);
+    float* k = buf(Act::K);
     const float* v = buf(Act::V);
     for (int t = 0; t < n_tokens; ++t) {
+        kinglet::rope(q + size_t(t) * h.q_dim(), h.n_head, D, pos0 + t, table);
+        kinglet::rope(k + size_t(t) * KV, h.n_head_kv, D, pos0 + t, table);
         uint16_t* kc = cache_->k(layer, pos0 + t);
         uint16_t* vc = cache_->v(layer, pos0 + t);
         for (int i = 0; i < KV; ++i) {

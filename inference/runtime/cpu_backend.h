@@ -24,8 +24,7 @@ public:
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
-    void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) override;
-    void store_kv(int layer, int n_tokens, int pos0) override;
+    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
     void add(Act x, Act y, size_t n) override;
     void glu(FfnActivation act, size_t n) override;

@@ -91,9 +91,7 @@ void Transformer::attention_block(int l, int n, int pos0) {
 
     const bool local = h_.layer_is_local[l];
     const RopeTable& table = local ? rope_local_ : rope_global_;
-    b.rope(Act::Q, n, h_.n_head, D, pos0, table);
-    b.rope(Act::K, n, h_.n_head_kv, D, pos0, table);
-    b.store_kv(l, n, pos0);
+    b.rope_store_kv(l, n, pos0, table);
     const float scale = h_.attn_scale > 0 ? h_.attn_scale : 1.0f / std::sqrt(float(D));
     b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale);
 

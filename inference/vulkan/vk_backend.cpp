@@ -21,8 +21,7 @@ struct RmsPush { uint32_t n, in_off, out_off; float eps; };
 struct MatmulPush {
     uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
 };
-struct RopePush { uint32_t n_heads, head_dim, rope_dim, neox, pos_slot, x_off; float freq_scale, mscale; };
-struct StoreKvPush { uint32_t kv_dim, pos_slot, rows; };
+struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; };
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
@@ -74,8 +73,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // the command sequence orders only dispatches that depend on each other.
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
-    p_rope_ = std::make_unique<vk::Pipeline>(*dev_, "rope", 3, sizeof(RopePush), 0b1);
-    p_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "store_kv", 5, sizeof(StoreKvPush), 0b1100);
+    p_rope_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "rope_store_kv", 7, sizeof(RopeStoreKvPush), 0b11001);
     p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 6, sizeof(AttentionPush), 0b101000);
     p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
@@ -129,7 +127,7 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
         kv_bytes_ += 2 * layer_kv;
     }
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
-    no_bias_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
+    unused_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
     // Split-attention pieces: up to kMatvecTokens tokens x heads x pieces x (head size + 2).
     const size_t max_pieces = size_t(shape.n_ctx) / kAttnPiece + 1;
     attn_pieces_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * max_pieces * (h.head_dim + 2) * 4,
@@ -253,7 +251,7 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
     const Weight& w = weight(wt);
     if (n_out < 0) n_out = w.n_rows - row0;
     // No bias: a never-written dummy fills the binding (bindings cannot be left empty).
-    const vk::Buffer& bias = epi.bias ? floats(*epi.bias) : no_bias_;
+    const vk::Buffer& bias = epi.bias ? floats(*epi.bias) : unused_;
     if (epi.bias && int64_t(bias.size() / 4) != n_out)
         throw Error("Vulkan backend: bias " + epi.bias->name + " does not match " + std::to_string(n_out) + " outputs");
     const int64_t chunk = int64_t((max_range_ - align_) / w.row_bytes);  // rows one binding holds
@@ -284,22 +282,18 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
     }
 }
 
-void VulkanBackend::rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) {
-    const vk::Buffer& f = rope_freqs(table);
-    RopePush p{uint32_t(n_heads), uint32_t(head_dim), uint32_t(table.rope_dim), table.neox ? 1u : 0u,
-               position_slot(pos0), 0, table.freq_scale, table.mscale};
-    seq_->dispatch(*p_rope_, {vk::whole(act(x)), vk::whole(f), vk::whole(positions_)}, &p, ceil_div(size_t(n_heads) * table.rope_dim / 2, 64),
-                   uint32_t(n_tokens));
-}
-
-void VulkanBackend::store_kv(int layer, int n_tokens, int pos0) {
-    const int KV = model_->hparams().kv_dim();
-    const int rows = kv_layer_rows(model_->hparams(), layer, shape_.n_ctx, shape_.max_tokens);
-    StoreKvPush p{uint32_t(KV), position_slot(pos0), uint32_t(rows)};
-    seq_->dispatch(*p_store_kv_,
-                   {vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]),
-                    vk::whole(positions_)},
-                   &p, ceil_div(KV / 2, 64), uint32_t(n_tokens));
+void VulkanBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {
+    const Hparams& h = model_->hparams();
+    // An empty table (rope_dim 0) still needs a binding.
+    const vk::Buffer& f = table.inv_freq.empty() ? unused_ : rope_freqs(table);
+    const int rows = kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens);
+    RopeStoreKvPush p{uint32_t(h.n_head), uint32_t(h.n_head_kv), uint32_t(h.head_dim), uint32_t(table.rope_dim),
+                      table.neox ? 1u : 0u, position_slot(pos0), uint32_t(rows), table.freq_scale, table.mscale};
+    const size_t items = size_t(h.n_head) * (table.rope_dim / 2) + size_t(h.kv_dim()) / 2;
+    seq_->dispatch(*p_rope_store_kv_,
+                   {vk::whole(act(Act::Q)), vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]),
+                    vk::whole(v_cache_[layer]), vk::whole(f), vk::whole(positions_)},
+                   &p, ceil_div(items, 64), uint32_t(n_tokens));
 }
 
 void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {

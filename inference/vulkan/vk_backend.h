@@ -25,8 +25,7 @@ public:
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
-    void rope(Act x, int n_tokens, int n_heads, int head_dim, int pos0, const RopeTable& table) override;
-    void store_kv(int layer, int n_tokens, int pos0) override;
+    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
     void add(Act x, Act y, size_t n) override;
     void glu(FfnActivation act, size_t n) override;
@@ -69,7 +68,7 @@ private:
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
     std::unique_ptr<vk::Pipeline> p_attention_merge_;
-    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_, p_store_kv_, p_attention_,
+    std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;
     BackendShape shape_;
@@ -82,7 +81,7 @@ private:
     vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
     vk::Buffer attn_pieces_;  // split attention: per piece max, sum and unnormalised output
-    vk::Buffer no_bias_;    // bound where a matmul has no bias; never written
+    vk::Buffer unused_;     // bound where a shader's optional input is absent (no bias, ...); never written
     vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit
     size_t positions_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits

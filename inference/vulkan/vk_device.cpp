@@ -33,10 +33,14 @@ void check(VkResult r, const char* what) {
 
 std::shared_ptr<VulkanInstance> VulkanInstance::create(std::string* why_not) {
     static std::mutex mutex;
-    static std::shared_ptr<VulkanInstance> shared;  // a failure is not kept: a later call tries again
+    // Never destroyed: at exit, static destructors run after the driver's own teardown
+    // (loaded later, torn down first), and vkDestroyInstance then crashes inside NVIDIA's
+    // driver. Devices and buffers are still released when their owners go; the OS reclaims
+    // the instance. A failure is not kept: a later call tries again.
+    static auto* shared = new std::shared_ptr<VulkanInstance>();
     std::lock_guard<std::mutex> lock(mutex);
-    if (!shared) shared = create_new(why_not);
-    return shared;
+    if (!*shared) *shared = create_new(why_not);
+    return *shared;
 }
 
 std::shared_ptr<VulkanInstance> VulkanInstance::create_new(std::string* why_not) {

@@ -182,15 +182,16 @@ private slots:
         for (int r = 0; r < 5; ++r) kinglet::rmsnorm(&want[r * E], &x[(r + 2) * E], wv.data(), E, 1e-5f);
         QVERIFY2(max_rel_diff(got, want) < 1e-5, "rmsnorm");
 
-        // rope: normal and NEOX, partial rotary, frequency factors, mscale, far positions.
-        const int D = 64, H = 4, rope_dim = 48;
+        // rope of Q: normal and NEOX, partial rotary, frequency factors, mscale, far positions
+        // (K's rotation is checked through attention()).
+        const int D = h.head_dim, H = h.n_head, rope_dim = D / 4 * 3;
         std::vector<float> factors(rope_dim / 2);
         for (size_t i = 0; i < factors.size(); ++i) factors[i] = 1.0f + 0.1f * i;
         for (bool neox : {false, true}) {
             const RopeTable table = make_rope_table(rope_dim, 10000.0f, 1.0f, factors.data(), neox, 1.2f);
             auto q = random_floats(size_t(kTokens) * H * D, 11);
             f.vk->write_act(Act::Q, q.data(), q.size());
-            f.vk->rope(Act::Q, kTokens, H, D, 1000, table);
+            f.vk->rope_store_kv(0, kTokens, 1000, table);
             got.assign(q.size(), 0);
             f.vk->read_act(Act::Q, got.data(), got.size());
             for (int t = 0; t < kTokens; ++t) kinglet::rope(&q[size_t(t) * H * D], H, D, 1000 + t, table);
@@ -222,16 +223,24 @@ private slots:
 
     void attention_data() {
         QTest::addColumn<int>("window");
-        QTest::newRow("causal") << 0;
-        QTest::newRow("window 5") << 5;
+        QTest::addColumn<int>("rope");  // 0: no rotation, 1: normal, 2: NEOX (partial, with factors)
+        QTest::newRow("causal") << 0 << 0;
+        QTest::newRow("window 5") << 5 << 0;
+        QTest::newRow("causal, rope") << 0 << 1;
+        QTest::newRow("window 5, rope neox") << 5 << 2;
     }
+    // rope_store_kv then attention, against the same steps on the host.
     void attention() {
         QFETCH(int, window);
+        QFETCH(int, rope);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
         const Hparams& h = f.model->hparams();
         const int D = h.head_dim, KV = h.kv_dim(), Q = h.q_dim(), group = h.n_head / h.n_head_kv;
+        std::vector<float> factors(size_t(D / 4 * 3 / 2), 1.5f);
+        const RopeTable table = rope ? make_rope_table(D / 4 * 3, 10000.0f, 1.0f, factors.data(), rope == 2, 1.1f)
+                                     : RopeTable{};
         // Two batches, so the second one attends to cache rows written by the first.
         std::vector<float> kall, vall;
         const int n1 = kTokens, n2 = 7, pos2 = n1;  // the second batch right after the first
@@ -243,10 +252,14 @@ private slots:
             f.vk->write_act(Act::K, k.data(), k.size());
             f.vk->write_act(Act::V, v.data(), v.size());
             f.vk->write_act(Act::Q, q.data(), q.size());
-            f.vk->store_kv(1, nt, pos0);
+            f.vk->rope_store_kv(1, nt, pos0, table);
             f.vk->attention(1, nt, pos0, window, 0.125f);
             got.assign(size_t(nt) * Q, 0);
             f.vk->read_act(Act::Att, got.data(), got.size());
+            for (int t = 0; t < nt; ++t) {
+                kinglet::rope(&q[size_t(t) * Q], h.n_head, D, pos0 + t, table);
+                kinglet::rope(&k[size_t(t) * KV], h.n_head_kv, D, pos0 + t, table);
+            }
             for (float& x : k) x = f16_round(x);
             for (float& x : v) x = f16_round(x);
             kall.resize(size_t(pos0) * KV);  // the cache rows before this batch
@@ -383,12 +396,13 @@ void TestVulkan::decodeReusesRecordedCommands() {
     const auto& vkb = dynamic_cast<const VulkanBackend&>(tf.backend());
     std::vector<float> logits;
     tf.forward(prompt.data(), int(prompt.size()), 0, logits, false);
-    size_t recordings_after_first_step = 0;
+    size_t recordings_after_first_step = 0, step_dispatches = 0;
     double max = 0;
     for (size_t j = 0; j + 1 < greedy.size(); ++j) {
         // greedy_logits[j]: the logits after greedy[j] is fed; their best token is greedy[j + 1].
+        const size_t before = vkb.dispatch_count();
         tf.forward(&greedy[j], 1, int(prompt.size() + j), logits, false);
-        if (j == 0) recordings_after_first_step = vkb.recording_count();
+        if (j == 0) recordings_after_first_step = vkb.recording_count(), step_dispatches = vkb.dispatch_count() - before;
         for (const auto& pair : ref["greedy_logits"][j]["top"])
             max = std::max(max, std::fabs(double(logits[pair[0].get<int>()]) - pair[1].get<double>()));
         const int best = int(std::max_element(logits.begin(), logits.begin() + n_vocab) - logits.begin());
@@ -397,6 +411,11 @@ void TestVulkan::decodeReusesRecordedCommands() {
     qInfo("%s: %zu decode steps from position %zu, %zu command buffers recorded in all, max delta %.5f",
           qPrintable(name), greedy.size() - 1, prompt.size(), vkb.recording_count(), max);
     QCOMPARE(vkb.recording_count(), recordings_after_first_step);  // every later step reused it
+    if (name.startsWith("stories260K")) {
+        // Llama layers: norm, Q, K, V, rope+cache, attention, output (+residual), norm, gate,
+        // up, SiLU, down (+residual); plus the embedding, the final norm and the logits.
+        QCOMPARE(step_dispatches, size_t(3 + 12 * m->hparams().n_layer));
+    }
     QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
 }
 
