@@ -5,6 +5,7 @@
 // (head, token); thread i scores key c0+i, then owns output dims i, i+64, ... (D <= 512).
 // Position j is cache row j % rows: a sliding-window layer's cache is a ring of `rows`
 // rows (runtime/kv_cache.h), so a window may wrap past the last row.
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 64) in;
 layout(binding = 0) readonly buffer Q { float q[]; };
 layout(binding = 1) readonly buffer KC { uint kc[]; };
@@ -24,8 +25,11 @@ shared float red[64];
 shared float sp[64];
 shared uint rowbase[64];  // cache index of this chunk's key c, head kvh, dim 0
 
-float v_at(uint idx) { return unpackHalf2x16(vc[idx >> 1]).x * float(1u - (idx & 1u)) +
-                              unpackHalf2x16(vc[idx >> 1]).y * float(idx & 1u); }
+float v_at(uint idx) { return unpackHalf2x16(vc[idx >> 1])[idx & 1u]; }
+
+// Decode attention is bound by load latency: the loops below are unrolled with their loads
+// unconditional (results masked afterwards), so that a warp issues a batch of loads before
+// it waits, instead of waiting on each in turn.
 
 void main() {
     const uint pos0 = positions[p.pos_slot];
@@ -50,7 +54,16 @@ void main() {
         if (j <= hi) {
             const uint kb = rowbase[tid] >> 1;  // D and kv_dim are even
             float dot = 0.0;
-            for (uint d = 0u; d < D / 2u; ++d) {
+            const uint words = D / 2u, whole = words - words % 8u;
+            for (uint d0 = 0u; d0 < whole; d0 += 8u) {
+                uint kw[8];
+                [[unroll]] for (uint u = 0u; u < 8u; ++u) kw[u] = kc[kb + d0 + u];
+                [[unroll]] for (uint u = 0u; u < 8u; ++u) {
+                    const vec2 kk = unpackHalf2x16(kw[u]);
+                    dot += qs[2u * (d0 + u)] * kk.x + qs[2u * (d0 + u) + 1u] * kk.y;
+                }
+            }
+            for (uint d = whole; d < words; ++d) {
                 const vec2 kk = unpackHalf2x16(kc[kb + d]);
                 dot += qs[2u * d] * kk.x + qs[2u * d + 1u] * kk.y;
             }
@@ -68,13 +81,19 @@ void main() {
         const float f = exp(M - Mn);
         const uint n = min(64u, hi - c0 + 1u);
         float sum = 0.0;
-        for (uint c = 0u; c < n; ++c) sum += sp[c];
+        [[unroll]] for (uint c = 0u; c < 64u; ++c) sum += sp[c];  // 0 past the last key
         L = L * f + sum;
         for (uint k = 0u; k < 8u; ++k) {
             const uint d = tid + 64u * k;
             if (d >= D) break;
             float a = acc[k] * f;
-            for (uint c = 0u; c < n; ++c) a += sp[c] * v_at(rowbase[c] + d);
+            // rowbase is a valid cache row for all 64 c; rows past the last key may hold
+            // anything (even NaN), so their values are dropped by a select, not multiplied by 0.
+            for (uint c0 = 0u; c0 < n; c0 += 16u) {
+                float vv[16];
+                [[unroll]] for (uint u = 0u; u < 16u; ++u) vv[u] = v_at(rowbase[c0 + u] + d);
+                [[unroll]] for (uint u = 0u; u < 16u; ++u) a += c0 + u < n ? sp[c0 + u] * vv[u] : 0.0;
+            }
             acc[k] = a;
         }
         M = Mn;
