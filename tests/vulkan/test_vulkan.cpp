@@ -151,6 +151,49 @@ private slots:
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
+    // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
+    // the last step only partly inside the row (5888 = 184 sub-blocks of 32).
+    void matvecLongRows_data() {
+        QTest::addColumn<int>("type");
+        for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
+            QTest::newRow(type_name(t).c_str()) << int(t);
+    }
+    void matvecLongRows() {
+        QFETCH(int, type);
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
+        REQUIRE_VULKAN(backend);
+        Fixture f = fixture(std::move(backend), path);
+        const int n_in = 5888, n_rows = 37;
+        QVERIFY(size_t(n_in) <= size_t(kTokens) * f.model->hparams().n_ff);  // fits one token of Gate
+        TensorInfo w;
+        w.name = "long";
+        w.type = GgmlType(type);
+        w.n_dims = 2;
+        w.ne[0] = n_in;
+        w.ne[1] = n_rows;
+        const size_t rb = row_bytes(w.type, n_in);
+        std::vector<uint8_t> bytes(rb * n_rows);
+        const auto values = random_floats(size_t(n_in) * n_rows, 21);
+        for (int r = 0; r < n_rows; ++r) quantize_row(w.type, &values[size_t(r) * n_in], &bytes[r * rb], n_in);
+        w.nbytes = bytes.size();
+        w.data = bytes.data();
+
+        const auto x = random_floats(n_in, 22);
+        f.vk->write_act(Act::Gate, x.data(), x.size());
+        f.vk->matmul(w, Act::Gate, Act::Tmp, 1, 0, n_rows);
+        std::vector<float> got(n_rows), want(n_rows), row(n_in);
+        f.vk->read_act(Act::Tmp, got.data(), got.size());
+        for (int r = 0; r < n_rows; ++r) {
+            dequantize_row(w.type, &bytes[r * rb], row.data(), n_in);
+            double s = 0;
+            for (int i = 0; i < n_in; ++i) s += double(row[i]) * (w.type == GgmlType::F16 ? f16_round(x[i]) : x[i]);
+            want[r] = float(s);
+        }
+        const double d = max_rel_diff(got, want);
+        qInfo("%s: max rel diff %.2e", type_name(w.type).c_str(), d);
+        QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
+    }
+
     void embedRmsnormRopeEltwise() {
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-q4_k_m.gguf");
         REQUIRE_VULKAN(backend);
