@@ -45,6 +45,7 @@ int cmd_chat(const ArgList& argv) {
             chat::StopFilter filter(formatter.stopStrings());
             std::atomic<bool> stop{false};
             std::string answer;
+            const std::string note_before = session.backend_note();
             auto result = generate(session, req, [&](std::string_view piece) {
                 std::string shown = filter.push(piece);
                 answer += shown;
@@ -58,6 +59,8 @@ int cmd_chat(const ArgList& argv) {
             std::fprintf(stdout, "\n");
             std::fflush(stdout);
             turns.push_back({"assistant", answer});
+            // The GPU stopped working during the answer and the session went on on the CPU.
+            if (session.backend_note() != note_before) std::fprintf(stderr, "note: %s\n", session.backend_note().c_str());
             std::fprintf(stderr, "[%zu tokens, %.1f tok/s, context %d/%d]\n", result.tokens.size(), result.gen_tps(),
                          session.n_past(), session.n_ctx());
         } catch (const Error& e) {

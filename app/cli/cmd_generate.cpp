@@ -25,6 +25,7 @@ int cmd_generate(const ArgList& argv) {
     req.max_tokens = n_predict;
     req.sampling = sampling;
 
+    const std::string note_before = session.backend_note();
     auto result = generate(session, req, [&](std::string_view piece) {
         if (!json) {
             std::fwrite(piece.data(), 1, piece.size(), stdout);
@@ -50,6 +51,8 @@ int cmd_generate(const ArgList& argv) {
     } else {
         std::printf("\n");
         std::fflush(stdout);
+        // The GPU stopped working during the run and the session went on on the CPU.
+        if (session.backend_note() != note_before) std::fprintf(stderr, "note: %s\n", session.backend_note().c_str());
         std::fprintf(stderr, "%s | load %.0f ms | prompt %d tokens, %.1f tok/s | generated %zu tokens, %.1f tok/s | stop: %s\n",
                      session.backend_name().c_str(), load_ms, result.prompt_tokens, result.prompt_tps(), result.tokens.size(), result.gen_tps(),
                      stop_reason_name(result.reason).c_str());

@@ -86,25 +86,35 @@ void InferenceWorker::loadModel(const QString& path, int contextSize, int thread
     if (info_.name.isEmpty() || info_.name == QString::fromStdString(model_->hparams().arch))
         info_.name = QFileInfo(path).completeBaseName();
     info_.architecture = QString::fromStdString(model_->hparams().arch);
-    // The engine names its backend like "CPU (avx2)" or "Vulkan (device name)".
-    const QString backendName = QString::fromStdString(session_->backend_name());
-    const int paren = backendName.indexOf(QStringLiteral(" ("));
-    info_.backend = paren > 0 ? backendName.left(paren) : backendName;
-    info_.threads = session_->n_threads();
-    info_.fallbackReason = QString::fromStdString(session_->backend_note());
-    const QString detail = paren > 0 ? backendName.mid(paren + 2).chopped(backendName.endsWith(')') ? 1 : 0) : QString();
-    if (info_.backend == QLatin1String("CPU")) {
-        info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
-                       (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
-    } else {
-        info_.device = detail;
-    }
+    describeBackend();
     info_.promptFormat = QString::fromStdString(formatter_->styleName());
     if (!formatter_->note().empty()) info_.promptFormat += QStringLiteral(" (") + QString::fromStdString(formatter_->note()) + ')';
     info_.contextSize = session_->n_ctx();
     info_.parameters = static_cast<qint64>(model_->parameter_count());
     emit loadProgress(1.0);
     emit modelLoaded(info_);
+}
+
+// The engine names its backend like "CPU (avx2)" or "Vulkan (device name)".
+void InferenceWorker::describeBackend() {
+    backendName_ = QString::fromStdString(session_->backend_name());
+    const int paren = backendName_.indexOf(QStringLiteral(" ("));
+    info_.backend = paren > 0 ? backendName_.left(paren) : backendName_;
+    info_.threads = session_->n_threads();
+    info_.fallbackReason = QString::fromStdString(session_->backend_note());
+    const QString detail = paren > 0 ? backendName_.mid(paren + 2).chopped(backendName_.endsWith(')') ? 1 : 0) : QString();
+    if (info_.backend == QLatin1String("CPU")) {
+        info_.device = (detail.isEmpty() ? QString() : detail.toUpper() + QStringLiteral(", ")) +
+                       (info_.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info_.threads));
+    } else {
+        info_.device = detail;
+    }
+}
+
+void InferenceWorker::reportBackendChange() {
+    if (!session_ || QString::fromStdString(session_->backend_name()) == backendName_) return;
+    describeBackend();
+    emit backendChanged(info_);
 }
 
 void InferenceWorker::unloadModel() {
@@ -172,8 +182,10 @@ void InferenceWorker::generate(quint64 id, const QVector<TurnData>& turns, const
         stats.contextSize = n_ctx;
         stats.droppedTurns = fitted.droppedTurns;
         stats.stopReason = filter.stopped() ? stopReasonText(StopReason::EndOfGeneration) : stopReasonText(result.reason);
+        reportBackendChange();
         emit generationFinished(id, stats);
     } catch (const std::exception& e) {
+        reportBackendChange();
         emit generationFailed(id, QString::fromUtf8(e.what()));
     }
 }
@@ -193,6 +205,7 @@ InferenceEngine::InferenceEngine(QObject* parent) : QObject(parent), worker_(new
     connect(worker_, &InferenceWorker::textReady, this, &InferenceEngine::textReady);
     connect(worker_, &InferenceWorker::generationFinished, this, &InferenceEngine::generationFinished);
     connect(worker_, &InferenceWorker::generationFailed, this, &InferenceEngine::generationFailed);
+    connect(worker_, &InferenceWorker::backendChanged, this, &InferenceEngine::backendChanged);
     thread_.start();
 }
 

@@ -84,14 +84,20 @@ signals:
     void textReady(quint64 id, const QString& text);
     void generationFinished(quint64 id, const kinglet::app::GenerationStats& stats);
     void generationFailed(quint64 id, const QString& error);
+    // The model moved to another device while generating (the GPU stopped working and the
+    // engine went on on the CPU): the new backend, device and reason.
+    void backendChanged(const kinglet::app::ModelInfo& info);
 
 private:
     void release();
+    void describeBackend();  // info_'s backend fields from the session
+    void reportBackendChange();
 
     std::unique_ptr<Model> model_;
     std::unique_ptr<Session> session_;
     std::unique_ptr<PromptFormatter> formatter_;
     ModelInfo info_;
+    QString backendName_;  // the session's backend as last described
     std::atomic<bool> cancel_{false};
     std::atomic<quint64> cancelUpTo_{0};
     std::atomic<bool> loadCancel_{false};
@@ -119,6 +125,7 @@ signals:
     void textReady(quint64 id, const QString& text);
     void generationFinished(quint64 id, const kinglet::app::GenerationStats& stats);
     void generationFailed(quint64 id, const QString& error);
+    void backendChanged(const kinglet::app::ModelInfo& info);
 
 private:
     QThread thread_;

@@ -29,6 +29,13 @@ ModelManager::ModelManager(InferenceEngine& engine, AppSettings& settings, Model
         setState(QStringLiteral("ready"));
         emit loaded();
     });
+    // The GPU stopped working mid-generation and the engine went on on the CPU: the status
+    // line shows the new backend and why.
+    connect(&engine_, &InferenceEngine::backendChanged, this, [this](const ModelInfo& info) {
+        if (state_ != QLatin1String("ready") || QFileInfo(info.path) != QFileInfo(info_.path)) return;
+        info_ = info;
+        emit stateChanged();
+    });
     connect(&engine_, &InferenceEngine::modelLoadFailed, this, [this](const QString& path, const QString& error) {
         if (QFileInfo(path) != QFileInfo(loadingPath_)) return;
         info_ = ModelInfo{};

@@ -17,7 +17,7 @@ int choose_context(const Model& model, int requested) {
 
 }  // namespace
 
-Session::Session(const Model& model, const SessionOptions& options) : model_(model) {
+Session::Session(const Model& model, const SessionOptions& options) : model_(model), options_(options) {
     BackendChoice choice = create_transformer(model, choose_context(model, options.n_ctx),
                                               BackendRequest{options.backend, options.device, options.n_threads});
     transformer_ = std::move(choice.transformer);
@@ -30,7 +30,7 @@ const std::vector<float>& Session::eval(const std::vector<TokenId>& tokens) {
         throw Error("context is full: " + std::to_string(n_past() + tokens.size()) +
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
     high_water_ = std::max(high_water_, n_past() + int(tokens.size()));
-    transformer_->forward(tokens.data(), int(tokens.size()), n_past(), logits_, false);
+    forward(tokens, logits_, false);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     return logits_;
 }
@@ -42,10 +42,29 @@ std::vector<float> Session::eval_all(const std::vector<TokenId>& tokens) {
                     " tokens do not fit in a context of " + std::to_string(n_ctx()));
     std::vector<float> all;
     high_water_ = std::max(high_water_, n_past() + int(tokens.size()));
-    transformer_->forward(tokens.data(), int(tokens.size()), n_past(), all, true);
+    forward(tokens, all, true);
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     logits_.assign(all.end() - model_.hparams().n_vocab, all.end());
     return all;
+}
+
+// The new tokens at n_past(). A lost GPU takes the cache with it: a session that chose the
+// GPU by itself rebuilds on the CPU, evaluates the context it held again and then the new
+// tokens, so the conversation goes on (slower) instead of failing.
+void Session::forward(const std::vector<TokenId>& tokens, std::vector<float>& logits, bool all_logits) {
+    try {
+        transformer_->forward(tokens.data(), int(tokens.size()), n_past(), logits, all_logits);
+        return;
+    } catch (const DeviceLost& e) {
+        if (options_.backend == "vulkan")  // asked for by name: the caller decides
+            throw DeviceLost(std::string(e.what()) + "; the GPU stopped working, choose the CPU backend to go on");
+        backend_note_ = std::string("the GPU stopped working, now running on the CPU (") + e.what() + ")";
+    }
+    transformer_ = create_transformer(model_, n_ctx(), BackendRequest{"cpu", "", options_.n_threads}).transformer;
+    std::vector<float> context_logits;
+    if (!tokens_.empty()) transformer_->forward(tokens_.data(), n_past(), 0, context_logits, false);
+    high_water_ = n_past() + int(tokens.size());
+    transformer_->forward(tokens.data(), int(tokens.size()), n_past(), logits, all_logits);
 }
 
 int Session::keep_common_prefix(const std::vector<TokenId>& prompt) {

@@ -27,14 +27,17 @@ public:
     int n_ctx() const { return transformer_->n_ctx(); }
     int n_threads() const { return transformer_->backend().n_threads(); }
     std::string backend_name() const { return transformer_->backend().name(); }
-    // Why a GPU is not used (empty when it is, or when the CPU was asked for).
+    // Why a GPU is not used (empty when it is, or when the CPU was asked for). Also set when
+    // the GPU stops working mid-run and the session goes on on the CPU (see eval).
     const std::string& backend_note() const { return backend_note_; }
     int n_past() const { return static_cast<int>(tokens_.size()); }
     const std::vector<TokenId>& tokens() const { return tokens_; }
     size_t kv_bytes() const { return transformer_->backend().kv_bytes(); }
 
     // Appends tokens to the context and returns the logits after the last one.
-    // Throws kinglet::Error when they do not fit.
+    // Throws kinglet::Error when they do not fit. When the GPU is lost (DeviceLost) and the
+    // backend was chosen automatically, the session moves to the CPU, evaluates its context
+    // again and goes on; with the GPU asked for by name the error reaches the caller.
     const std::vector<float>& eval(const std::vector<TokenId>& tokens);
     // Appends tokens and returns the logits after each of them (tokens.size() x n_vocab).
     std::vector<float> eval_all(const std::vector<TokenId>& tokens);
@@ -51,6 +54,7 @@ public:
 
 private:
     const Model& model_;
+    SessionOptions options_;
     std::unique_ptr<Transformer> transformer_;
     std::string backend_note_;
     std::vector<TokenId> tokens_;
@@ -58,6 +62,7 @@ private:
     std::vector<float> logits_;
 
     bool ring_holds_window_before(int pos) const;
+    void forward(const std::vector<TokenId>& tokens, std::vector<float>& logits, bool all_logits);
 };
 
 }  // namespace kinglet

@@ -80,7 +80,11 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
 }
 
 VulkanBackend::~VulkanBackend() {
-    if (seq_) seq_->submit_and_wait();
+    try {
+        if (seq_) seq_->submit_and_wait();
+    } catch (const Error&) {
+        // A lost device has nothing left to wait for; the objects are still released.
+    }
 }
 
 std::string VulkanBackend::name() const { return "Vulkan (" + dev_->info().name + ")"; }

@@ -28,7 +28,10 @@ std::string VulkanDeviceInfo::summary() const {
 namespace vk {
 
 void check(VkResult r, const char* what) {
-    if (r != VK_SUCCESS) throw Error(std::string("Vulkan: ") + what + " failed (" + result_name(r) + ")");
+    if (r == VK_SUCCESS) return;
+    const std::string message = std::string("Vulkan: ") + what + " failed (" + result_name(r) + ")";
+    if (r == VK_ERROR_DEVICE_LOST) throw DeviceLost(message);
+    throw Error(message);
 }
 
 std::shared_ptr<VulkanInstance> VulkanInstance::create(std::string* why_not) {

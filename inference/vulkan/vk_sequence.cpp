@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -30,6 +31,8 @@ CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev), profiler_
     check(f.vkAllocateCommandBuffers(dev.handle(), &cai, &cmd_), "vkAllocateCommandBuffers");
     VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     check(f.vkCreateFence(dev.handle(), &fci, nullptr, &fence_), "vkCreateFence");
+    // Tests: the device is "lost" at this submission (a real loss cannot be caused on demand).
+    if (const char* env = std::getenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT")) lose_at_submit_ = std::strtoull(env, nullptr, 10);
 }
 
 CommandSequence::~CommandSequence() {
@@ -201,6 +204,8 @@ void CommandSequence::submit_and_wait() {
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
+    if (lose_at_submit_ != 0 && n_submits_ + 1 >= lose_at_submit_)
+        throw DeviceLost("Vulkan: vkQueueSubmit failed (VK_ERROR_DEVICE_LOST, simulated by KINGLET_VK_LOSE_DEVICE_AT_SUBMIT)");
     check(f.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
     const VkResult r = f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
     check(r, "waiting for the GPU");

@@ -76,6 +76,7 @@ private:
     bool barrier_next_ = false;
     VkFence fence_ = VK_NULL_HANDLE;
     size_t n_dispatches_ = 0, n_recordings_ = 0, n_submits_ = 0;
+    size_t lose_at_submit_ = 0;  // KINGLET_VK_LOSE_DEVICE_AT_SUBMIT (tests); 0: never
     std::unique_ptr<DispatchProfiler> profiler_;  // KINGLET_VK_PROFILE=1 only
 };
 

@@ -1,6 +1,7 @@
 // The inference thread on the demo model: load progress then loaded, streamed text then
 // finished (in that order, all on the GUI thread), stop within a token, errors as
-// signals (no model, prompt too long, unreadable file), and the prompt formats.
+// signals (no model, prompt too long, unreadable file), the prompt formats, and a GPU lost
+// mid-generation (the answer still comes, the model moves to the CPU).
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -12,6 +13,7 @@
 #include "chat/prompt_formatter.h"
 #include "shared_data.h"
 #include "util/error.h"
+#include "vulkan/vulkan_backend.h"
 
 using namespace kinglet::app;
 using namespace kinglet::chat;
@@ -102,22 +104,23 @@ private slots:
         InferenceEngine engine;
         QVERIFY(loadInto(engine, model, 2048));
         QSignalSpy finished(&engine, &InferenceEngine::generationFinished);
-        bool stopped = false;
+        // At the first text: another generation is queued behind the running one, then
+        // stop() — the running one ends within a token, the queued one never starts (the
+        // worker is busy, so it cannot have started before stop()).
+        quint64 queued = 0;
         connect(&engine, &InferenceEngine::textReady, this, [&] {
-            if (!stopped) engine.stop();
-            stopped = true;
+            if (queued) return;
+            queued = engine.generate({{"user", "x"}}, greedy(1000));
+            engine.stop();
         });
-        engine.generate({{"user", "Once upon a time"}}, greedy(1000));
-        QVERIFY(finished.count() > 0 || finished.wait(30000));
-        const auto stats = finished.first().at(1).value<GenerationStats>();
+        const quint64 first = engine.generate({{"user", "Once upon a time"}}, greedy(1000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
+        QCOMPARE(finished.at(0).at(0).value<quint64>(), first);
+        const auto stats = finished.at(0).at(1).value<GenerationStats>();
         QCOMPARE(stats.stopReason, QString("stopped"));
         QVERIFY2(stats.generatedTokens < 1000, qPrintable(QString::number(stats.generatedTokens)));
-        // A generation queued before stop() never starts.
-        QSignalSpy later(&engine, &InferenceEngine::generationFinished);
-        engine.generate({{"user", "x"}}, greedy(1000));
-        engine.stop();
-        QVERIFY(later.count() > 0 || later.wait(30000));
-        QCOMPARE(later.first().at(1).value<GenerationStats>().generatedTokens, 0);
+        QCOMPARE(finished.at(1).at(0).value<quint64>(), queued);
+        QCOMPARE(finished.at(1).at(1).value<GenerationStats>().generatedTokens, 0);
         // And the engine still answers afterwards.
         QSignalSpy after(&engine, &InferenceEngine::generationFinished);
         engine.generate({{"user", "x"}}, greedy(4));
@@ -172,6 +175,39 @@ private slots:
         QVERIFY(text.rfind("You tell stories.", 0) == 0);  // the system prompt leads
         QVERIFY(text.size() > 0 && text.substr(text.size() - 10) == "Assistant:");
         QVERIFY_EXCEPTION_THROWN(f.fit({{"user", std::string(4000, 'x')}}, 50), kinglet::Error);
+    }
+
+    // The GPU stops working during a chat (simulated at its third submission): the answer
+    // still arrives, and the model's status moves to the CPU with the reason.
+    void gpuLossMovesToCpu() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        std::string why;
+        if (kinglet::list_vulkan_devices(&why).empty()) {
+            if (kinglet_test::inCi()) QFAIL(why.c_str());
+            QSKIP("no Vulkan device");
+        }
+        qputenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT", "3");
+        InferenceEngine engine;
+        ModelInfo info;
+        connect(&engine, &InferenceEngine::modelLoaded, this, [&](const ModelInfo& i) { info = i; });
+        QSignalSpy loaded(&engine, &InferenceEngine::modelLoaded);
+        engine.loadModel(model, 256, 1, "auto:0");  // a named device: auto takes even a software one
+        QVERIFY(loaded.count() > 0 || loaded.wait(30000));
+        QCOMPARE(info.backend, QString("Vulkan"));
+
+        QSignalSpy changed(&engine, &InferenceEngine::backendChanged);
+        QSignalSpy finished(&engine, &InferenceEngine::generationFinished);
+        QSignalSpy failed(&engine, &InferenceEngine::generationFailed);
+        engine.generate({{"user", "Tell me a story about a cat."}}, greedy(8));
+        QVERIFY(finished.count() > 0 || finished.wait(30000));
+        qunsetenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT");
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(finished.first().at(1).value<GenerationStats>().generatedTokens, 8);
+        QCOMPARE(changed.count(), 1);
+        const ModelInfo after = changed.first().first().value<ModelInfo>();
+        QCOMPARE(after.backend, QString("CPU"));
+        QVERIFY2(after.fallbackReason.contains("GPU stopped working"), qPrintable(after.fallbackReason));
+        QCOMPARE(after.path, info.path);
     }
 
     void chatTokensGiveChatFormat() {

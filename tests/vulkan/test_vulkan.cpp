@@ -10,8 +10,10 @@
 #include "model/model.h"
 #include "quant/quant.h"
 #include "runtime/cpu_ops.h"
+#include "runtime/session.h"
 #include "runtime/transformer.h"
 #include "shared_data.h"
+#include "util/error.h"
 #include "util/half.h"
 #include "vulkan/vk_backend.h"
 #include "vulkan/vk_device.h"
@@ -342,6 +344,7 @@ private slots:
     void matchesReference();
     void decodeReusesRecordedCommands_data();
     void decodeReusesRecordedCommands();
+    void lostDeviceFallsBackToCpu();
 };
 
 
@@ -460,6 +463,75 @@ void TestVulkan::decodeReusesRecordedCommands() {
         QCOMPARE(step_dispatches, size_t(3 + 12 * m->hparams().n_layer));
     }
     QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
+}
+
+// The GPU lost mid-conversation (simulated: KINGLET_VK_LOSE_DEVICE_AT_SUBMIT, counted per
+// command sequence, so the second decode step here): a session that chose the GPU by itself
+// goes on on the CPU with the same logits as a CPU session and says why; one that asked for
+// Vulkan by name gets the error.
+void TestVulkan::lostDeviceFallsBackToCpu() {
+    KINGLET_REQUIRE_SHARED(ref_path, "reference/tiny-llama-q4_k_m.fox.json");
+    KINGLET_REQUIRE_SHARED(model_path, "models/tiny-llama-q4_k_m.gguf");
+    {
+        REQUIRE_VULKAN(probe);
+    }
+    std::ifstream in(ref_path.toStdString());
+    const json ref = json::parse(in);
+    const auto prompt = ref["tokens"].get<std::vector<TokenId>>();
+    const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
+    QVERIFY(greedy.size() >= 4);
+    auto m = Model::load(model_path.toStdString());
+    const int n_vocab = m->hparams().n_vocab;
+
+    SessionOptions cpu_options;
+    cpu_options.backend = "cpu";
+    cpu_options.n_ctx = 128;
+    Session cpu(*m, cpu_options);
+    SessionOptions gpu_options = cpu_options;
+    gpu_options.backend = "auto";
+    gpu_options.device = "0";  // named, so that auto takes even a software device
+    qputenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT", "3");
+    Session gpu(*m, gpu_options);
+    QVERIFY2(gpu.backend_name().rfind("Vulkan", 0) == 0, gpu.backend_name().c_str());
+
+    double max_gpu = 0, max_after = 0;  // vs the CPU session: steps on the GPU, steps after the loss
+    for (size_t j = 0; j < 4; ++j) {
+        const std::vector<TokenId> batch = j == 0 ? prompt : std::vector<TokenId>{greedy[j - 1]};
+        const std::vector<float> want = cpu.eval(batch);
+        std::vector<float> got;
+        try {
+            got = gpu.eval(batch);
+        } catch (const std::exception& e) {
+            qunsetenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT");
+            QFAIL(e.what());
+        }
+        double& max = gpu.backend_name().rfind("Vulkan", 0) == 0 ? max_gpu : max_after;
+        for (int i = 0; i < n_vocab; ++i) max = std::max(max, double(std::fabs(got[i] - want[i])));
+        QCOMPARE(gpu.n_past(), cpu.n_past());
+    }
+    QVERIFY2(gpu.backend_name().rfind("CPU", 0) == 0, gpu.backend_name().c_str());
+    QVERIFY2(gpu.backend_note().find("GPU stopped working") != std::string::npos, gpu.backend_note().c_str());
+    QVERIFY2(gpu.backend_note().find("VK_ERROR_DEVICE_LOST") != std::string::npos, gpu.backend_note().c_str());
+    qInfo("after the loss: %s; logits vs a CPU session: max delta %.5f on the GPU, %.6f after", gpu.backend_note().c_str(),
+          max_gpu, max_after);
+    // The GPU's steps: the quantized tolerance (the CPU rounds activations to 8 bits). After
+    // the loss both run the CPU kernels; only the batch split differs (the context was
+    // evaluated again in one batch).
+    QVERIFY2(max_gpu > 0 && max_gpu <= 0.4, qPrintable(QString("max delta on the GPU %1").arg(max_gpu)));
+    QVERIFY2(max_after <= 1e-3, qPrintable(QString("max delta after the loss %1").arg(max_after)));
+
+    gpu_options.backend = "vulkan";
+    Session named(*m, gpu_options);
+    named.eval(prompt);
+    named.eval({greedy[0]});
+    bool lost = false;
+    try {
+        named.eval({greedy[1]});
+    } catch (const DeviceLost& e) {
+        lost = std::string(e.what()).find("VK_ERROR_DEVICE_LOST") != std::string::npos;
+    }
+    qunsetenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT");
+    QVERIFY(lost);
 }
 
 QTEST_GUILESS_MAIN(TestVulkan)
