@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "quant/gemm.h"
+#include "quant/vec_math.h"
 #include "quant/quant.h"
 #include "util/error.h"
 
@@ -158,18 +159,11 @@ void rope(float* x, int n_heads, int head_dim, int pos, const RopeTable& table) 
 void softmax(float* x, int n) {
     float max = x[0];
     for (int i = 1; i < n; ++i) max = std::max(max, x[i]);
-    double sum = 0.0;
-    for (int i = 0; i < n; ++i) {
-        x[i] = std::exp(x[i] - max);
-        sum += x[i];
-    }
-    const float inv = float(1.0 / sum);
+    const float inv = 1.0f / exp_shift_sum_fn()(x, n, max);
     for (int i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void silu_mul(float* gate, const float* up, int n) {
-    for (int i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
+void silu_mul(float* gate, const float* up, int n) { silu_mul_fn()(gate, up, n); }
 
 void gelu_mul(float* gate, const float* up, int n) {
     constexpr float kSqrt2OverPi = 0.7978845608028654f;
