@@ -24,7 +24,9 @@ Rectangle {
             Layout.fillWidth: Model.state !== "loading"
             Accessible.name: text
             ToolTip.visible: modelArea.containsMouse && Model.state === "ready"
+            // The whole line can be elided; the tooltip keeps the reason for a CPU fallback readable.
             ToolTip.text: Model.path + "\n" + qsTr("Prompt format: %1").arg(Model.promptFormat)
+                          + (Model.fallbackReason.length > 0 ? "\n" + Model.fallbackReason : "")
             MouseArea { id: modelArea; anchors.fill: parent; hoverEnabled: true }
             text: {
                 if (Model.state === "ready") {
