@@ -20,6 +20,7 @@ int cmd_devices(const ArgList& argv) {
                             {"fp16", d.shader_float16},
                             {"int8", d.shader_int8}, {"storage_16bit", d.storage_16bit},
                             {"subgroup_size", d.subgroup_size},
+                            {"subgroup_arithmetic", d.subgroup_arithmetic},
                             {"max_storage_buffer_range", d.max_storage_buffer_range},
                             {"max_shared_memory", d.max_shared_memory}});
         nlohmann::json j = {{"vulkan", list}};

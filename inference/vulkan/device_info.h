@@ -17,6 +17,9 @@ struct VulkanDeviceInfo {
     bool shader_float16 = false;    // shaderFloat16
     bool shader_int8 = false;       // shaderInt8
     uint32_t subgroup_size = 0;
+    // Compute shaders may sum across a subgroup (subgroupAdd): the decode kernel then
+    // reduces without shared memory or barriers.
+    bool subgroup_arithmetic = false;
     uint64_t max_storage_buffer_range = 0;  // bytes one storage-buffer binding may span
     uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
     uint32_t min_storage_offset_alignment = 0;

@@ -67,6 +67,11 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // lavapipe's 128 MiB) with tiny models.
     if (const char* env = std::getenv("KINGLET_VK_MAX_BINDING"))
         if (const long long v = std::atoll(env); v >= 4096) max_range_ = std::min(max_range_, size_t(v));
+    // The decode kernel sums a row's lanes with subgroupAdd where the device can; the shared-
+    // memory build stays for the others (and for tests: KINGLET_VK_NO_SUBGROUPS=1 forces it).
+    const char* no_subgroups = std::getenv("KINGLET_VK_NO_SUBGROUPS");
+    if (info.subgroup_arithmetic && !(no_subgroups && *no_subgroups && *no_subgroups != '0'))
+        matvec_shader_ = "matvec_subgroup";
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
     // The last argument says which bindings each shader writes (bit i = binding i), so that
@@ -174,7 +179,7 @@ const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     auto& pipes = type_pipelines_[t.type];
     if (!pipes.first) {
         const uint32_t id = uint32_t(t.type);
-        pipes.first = std::make_shared<vk::Pipeline>(*dev_, "matvec", 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+        pipes.first = std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
         pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
     }
     wt.matvec = pipes.first;

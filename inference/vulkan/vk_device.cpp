@@ -20,6 +20,7 @@ std::string VulkanDeviceInfo::summary() const {
                     (memory_budget ? "" : " (no budget reported: heap size)");
     s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
          ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size) +
+         (subgroup_arithmetic ? " (arithmetic)" : "") +
          ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
          " KiB)";
     return s;
@@ -115,6 +116,9 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
                        std::to_string(VK_API_VERSION_PATCH(p.apiVersion));
     info.vendor_id = p.vendorID;
     info.subgroup_size = subgroup.subgroupSize;
+    info.subgroup_arithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                               (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) &&
+                               (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
     info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
     info.max_shared_memory = p.limits.maxComputeSharedMemorySize;
     info.min_storage_offset_alignment = uint32_t(p.limits.minStorageBufferOffsetAlignment);

@@ -154,19 +154,34 @@ private slots:
     }
 
     // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
-    // the last step only partly inside the row (5888 = 184 sub-blocks of 32).
+    // the last step only partly inside the row (5888 = 184 sub-blocks of 32; with three tokens,
+    // which must fit the Gate buffer, 2816 = 88), with the lanes summed by subgroupAdd (where the device has it: lavapipe's
+    // 8-wide subgroups also meet in shared memory) and by the shared-memory build.
     void matvecLongRows_data() {
         QTest::addColumn<int>("type");
+        QTest::addColumn<int>("tokens");
+        QTest::addColumn<bool>("subgroups");
         for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
-            QTest::newRow(type_name(t).c_str()) << int(t);
+            for (int tokens : {1, 3})
+                for (bool sg : {true, false})
+                    QTest::newRow(qPrintable(QString("%1/%2 tokens/%3").arg(type_name(t).c_str()).arg(tokens)
+                                                 .arg(sg ? "subgroup" : "shared")))
+                        << int(t) << tokens << sg;
     }
     void matvecLongRows() {
         QFETCH(int, type);
+        QFETCH(int, tokens);
+        QFETCH(bool, subgroups);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
+        if (subgroups) qunsetenv("KINGLET_VK_NO_SUBGROUPS");
+        else qputenv("KINGLET_VK_NO_SUBGROUPS", "1");
         REQUIRE_VULKAN(backend);
+        qunsetenv("KINGLET_VK_NO_SUBGROUPS");
         Fixture f = fixture(std::move(backend), path);
-        const int n_in = 5888, n_rows = 37;
-        QVERIFY(size_t(n_in) <= size_t(kTokens) * f.model->hparams().n_ff);  // fits one token of Gate
+        const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
+        QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
+        const int n_in = tokens == 1 ? 5888 : 2816, n_rows = 37;
+        QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
         TensorInfo w;
         w.name = "long";
         w.type = GgmlType(type);
@@ -180,19 +195,24 @@ private slots:
         w.nbytes = bytes.size();
         w.data = bytes.data();
 
-        const auto x = random_floats(n_in, 22);
+        const auto x = random_floats(size_t(tokens) * n_in, 22);
         f.vk->write_act(Act::Gate, x.data(), x.size());
-        f.vk->matmul(w, Act::Gate, Act::Tmp, 1, 0, n_rows);
-        std::vector<float> got(n_rows), want(n_rows), row(n_in);
+        f.vk->matmul(w, Act::Gate, Act::Tmp, tokens, 0, n_rows);
+        std::vector<float> got(size_t(tokens) * n_rows), want(got.size()), row(n_in);
         f.vk->read_act(Act::Tmp, got.data(), got.size());
         for (int r = 0; r < n_rows; ++r) {
             dequantize_row(w.type, &bytes[r * rb], row.data(), n_in);
-            double s = 0;
-            for (int i = 0; i < n_in; ++i) s += double(row[i]) * (w.type == GgmlType::F16 ? f16_round(x[i]) : x[i]);
-            want[r] = float(s);
+            for (int t = 0; t < tokens; ++t) {
+                double s = 0;
+                for (int i = 0; i < n_in; ++i) {
+                    const float xv = x[size_t(t) * n_in + i];
+                    s += double(row[i]) * (w.type == GgmlType::F16 ? f16_round(xv) : xv);
+                }
+                want[size_t(t) * n_rows + r] = float(s);
+            }
         }
         const double d = max_rel_diff(got, want);
-        qInfo("%s: max rel diff %.2e", type_name(w.type).c_str(), d);
+        qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, f.vk->matvec_shader().c_str());
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
