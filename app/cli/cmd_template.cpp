@@ -32,12 +32,24 @@ int cmd_template(const ArgList& argv) {
     }
     chat::ChatTemplateInput input;
     try {
+        // An array of messages, or an object holding `messages` and any other template
+        // variables (tools, documents, enable_thinking, add_generation_prompt, ...).
         auto parsed = nlohmann::ordered_json::parse(read_text_file(*messages_path));
-        input.messages = parsed.is_object() && parsed.contains("messages") ? parsed["messages"] : parsed;
+        if (!parsed.is_object()) {
+            input.messages = parsed;
+        } else {
+            for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+                if (it.key() == "messages") input.messages = it.value();
+                else if (it.key() == "tools") input.tools = it.value();
+                else if (it.key() == "documents") input.documents = it.value();
+                else input.extra_context[it.key()] = it.value();
+            }
+        }
     } catch (const nlohmann::json::exception& e) {
         throw Error("'" + *messages_path + "' is not valid JSON: " + e.what());
     }
-    if (!input.messages.is_array()) throw Error("--messages must hold a JSON array of {role, content}");
+    if (!input.messages.is_array())
+        throw Error("--messages must hold a JSON array of {role, content}, or an object with one in \"messages\"");
     input.add_generation_prompt = args.flag("--add-generation-prompt");
     input.bos_token = bos;
     input.eos_token = eos;

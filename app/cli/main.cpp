@@ -31,7 +31,8 @@ const char* kUsage =
     "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
     "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
     "  template  (-m MODEL | --template-file F) --messages FILE.json [--add-generation-prompt]\n"
-    "            [--bos S] [--eos S]                 render a chat template exactly\n"
+    "            [--bos S] [--eos S]                 render a chat template exactly (FILE.json: an\n"
+    "                                                array of messages, or {messages, tools, ...})\n"
     "  devices   [--json]                            Vulkan devices Kinglet can use\n"
 #ifdef KINGLET_CLI_DOWNLOAD
     "  download  URL [--sha256 HEX] [-o FILE] [--retries N]\n"

@@ -113,6 +113,31 @@ private slots:
         QCOMPARE(QString::fromUtf8(r.out), c["expected"].toString());
     }
 
+    // --messages may be an object: `messages` plus other template variables (tools, flags).
+    void templateTakesVariables() {
+        QTemporaryDir dir;
+        QFile tmpl(dir.path() + "/t.jinja"), msgs(dir.path() + "/m.json");
+        QVERIFY(tmpl.open(QIODevice::WriteOnly) && msgs.open(QIODevice::WriteOnly));
+        tmpl.write("{% for t in tools %}[{{ t.function.name }}]{% endfor %}"
+                   "{% for m in messages %}{{ m.role }}:{{ m.content }};{% endfor %}"
+                   "{{ 'think' if enable_thinking is defined and enable_thinking else 'fast' }}"
+                   "{% if add_generation_prompt %}>{% endif %}");
+        msgs.write(R"({"tools": [{"type": "function", "function": {"name": "get_time"}}],
+                      "messages": [{"role": "user", "content": "hi"}], "enable_thinking": true})");
+        tmpl.close();
+        msgs.close();
+        Run r = cli({"template", "--template-file", tmpl.fileName(), "--messages", msgs.fileName()});
+        QCOMPARE(r.status, 0);
+        QCOMPARE(QString::fromUtf8(r.out), QString("[get_time]user:hi;think"));
+
+        QVERIFY(msgs.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        msgs.write(R"({"messages": {"role": "user"}})");
+        msgs.close();
+        r = cli({"template", "--template-file", tmpl.fileName(), "--messages", msgs.fileName()});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("JSON array"), r.err.constData());
+    }
+
     void generateIsDeterministicUnderSeed() {
         KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
         const QStringList args = {"generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0.9",
