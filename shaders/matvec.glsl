@@ -1,4 +1,6 @@
-// Decode: y[t][col0 + r] (+)= W[r] . x[t] (+ bias) for a few tokens (t < 4). Memory-bound: every weight
+// Decode: y[t][col0 + r] (+)= W[r] . x[t] (+ bias) for a few tokens (t < 4), the rows split in up to
+// three parts with their own output and bias (Q|K|V, gate|up: one dispatch where the backend
+// stores their weights back to back; a single matrix is one part). Memory-bound: every weight
 // byte is read once, so the work is spread to keep many loads in flight. A workgroup of 128
 // invocations takes 4 rows; several lanes share a row, each lane dequantizing whole 32-weight
 // sub-blocks (word loads, dequant_fast.glsl) and using them for every token; the lanes' sums
@@ -13,11 +15,17 @@
 layout(local_size_x = 128) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
 layout(binding = 1) readonly buffer X { vec4 x4[]; };  // read 4 at a time: see dot32
-layout(binding = 2) buffer Y { float y[]; };
-layout(binding = 3) readonly buffer B { float bias[]; };  // bias[col0 + r] when has_bias
+layout(binding = 2) buffer Y0 { float y0[]; };
+layout(binding = 3) buffer Y1 { float y1[]; };
+layout(binding = 4) buffer Y2 { float y2[]; };
+layout(binding = 5) readonly buffer B0 { float b0[]; };  // part k's bias[col0 + row in part] when has_bias
+layout(binding = 6) readonly buffer B1 { float b1[]; };
+layout(binding = 7) readonly buffer B2 { float b2[]; };
 layout(push_constant) uniform P {
-    uint type_unused, n_in, row_bytes, w_base;  // w_base: byte offset of the chunk's first row in the binding
-    uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+    uint n_in, row_bytes, w_base;  // w_base: byte offset of the first row in the binding
+    uint x_off, n_tokens, n_rows, accumulate;
+    uint end0, end1;  // rows [0, end0) are part 0, [end0, end1) part 1, the rest part 2
+    uint y_off[3], y_stride[3], y_col0[3], has_bias[3];
 } p;
 #include "dequant.glsl"
 #include "dequant_fast.glsl"
@@ -66,9 +74,13 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT]) {
 }
 
 void store(uint r, uint t, float v) {
-    const uint o = p.y_off + t * p.y_stride + p.y_col0 + r;
-    v += p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0;
-    y[o] = p.accumulate != 0u ? y[o] + v : v;
+    const uint k = r < p.end0 ? 0u : r < p.end1 ? 1u : 2u;
+    const uint c = p.y_col0[k] + r - (k == 0u ? 0u : k == 1u ? p.end0 : p.end1);
+    const uint o = p.y_off[k] + t * p.y_stride[k] + c;
+    const bool acc = p.accumulate != 0u, add_bias = p.has_bias[k] != 0u;
+    if (k == 0u) y0[o] = v + (add_bias ? b0[c] : 0.0) + (acc ? y0[o] : 0.0);
+    else if (k == 1u) y1[o] = v + (add_bias ? b1[c] : 0.0) + (acc ? y1[o] : 0.0);
+    else y2[o] = v + (add_bias ? b2[c] : 0.0) + (acc ? y2[o] : 0.0);
 }
 
 uint first_row() { return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS; }

@@ -10,6 +10,7 @@
 
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "model/model.h"
@@ -25,6 +26,15 @@ enum class Act { X, XN, Q, K, V, Att, Gate, Up, Tmp, Logits };
 struct MatmulEpilogue {
     const TensorInfo* bias = nullptr;
     bool accumulate = false;
+};
+
+// One of several matmuls that read the same input: rows row0 .. row0 + n_out of w into out
+// (n_out wide), plus bias.
+struct MatmulPart {
+    const TensorInfo* w = nullptr;
+    int64_t row0 = 0, n_out = 0;
+    Act out = Act::Tmp;
+    const TensorInfo* bias = nullptr;
 };
 
 struct BackendShape {
@@ -50,6 +60,11 @@ public:
     // epi.accumulate, out[t][r] += that instead.
     virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                         const MatmulEpilogue& epi = {}) = 0;
+    // Several matmuls of the same input (Q, K and V; gate and up). A backend may run them as
+    // one (a GPU: one dispatch instead of three); by default they run one after another.
+    virtual void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
+        for (const MatmulPart& p : parts) matmul(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias});
+    }
     // Rotary position embedding of Q (n_head heads) and K (n_head_kv heads) for positions
     // pos0.., then this batch's rotated K and its V rows go into the layer's cache (F16).
     // Q is rotated in place; K afterwards is unspecified (only the cache is read). Each

@@ -77,15 +77,12 @@ void Transformer::attention_block(int l, int n, int pos0) {
     const int E = h_.n_embd, Q = h_.q_dim(), KV = h_.kv_dim(), D = h_.head_dim;
 
     b.rmsnorm(Act::XN, Act::X, *lw.attn_norm, n, E, h_.norm_eps);
-    if (lw.wqkv) {  // fused Q|K|V rows
-        b.matmul(*lw.wqkv, Act::XN, Act::Q, n, 0, Q, {lw.bq});
-        b.matmul(*lw.wqkv, Act::XN, Act::K, n, Q, KV, {lw.bk});
-        b.matmul(*lw.wqkv, Act::XN, Act::V, n, Q + KV, KV, {lw.bv});
-    } else {
-        b.matmul(*lw.wq, Act::XN, Act::Q, n, 0, Q, {lw.bq});
-        b.matmul(*lw.wk, Act::XN, Act::K, n, 0, KV, {lw.bk});
-        b.matmul(*lw.wv, Act::XN, Act::V, n, 0, KV, {lw.bv});
-    }
+    if (lw.wqkv)  // fused Q|K|V rows
+        b.matmul_parts(Act::XN, n, {{lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk},
+                                    {lw.wqkv, Q + KV, KV, Act::V, lw.bv}});
+    else
+        b.matmul_parts(Act::XN, n, {{lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk},
+                                    {lw.wv, 0, KV, Act::V, lw.bv}});
     if (lw.q_norm) b.rmsnorm(Act::Q, Act::Q, *lw.q_norm, n * h_.n_head, D, h_.norm_eps);
     if (lw.k_norm) b.rmsnorm(Act::K, Act::K, *lw.k_norm, n * h_.n_head_kv, D, h_.norm_eps);
 
@@ -119,13 +116,10 @@ void Transformer::ffn_block(int l, int n) {
     const int E = h_.n_embd, F = h_.n_ff;
 
     b.rmsnorm(Act::XN, Act::X, *lw.ffn_norm, n, E, h_.norm_eps);
-    if (lw.ffn_gate) {
-        b.matmul(*lw.ffn_gate, Act::XN, Act::Gate, n, 0, F);
-        b.matmul(*lw.ffn_up, Act::XN, Act::Up, n, 0, F);
-    } else {
-        b.matmul(*lw.ffn_up, Act::XN, Act::Gate, n, 0, F);
-        b.matmul(*lw.ffn_up, Act::XN, Act::Up, n, F, F);
-    }
+    if (lw.ffn_gate)
+        b.matmul_parts(Act::XN, n, {{lw.ffn_gate, 0, F, Act::Gate}, {lw.ffn_up, 0, F, Act::Up}});
+    else
+        b.matmul_parts(Act::XN, n, {{lw.ffn_up, 0, F, Act::Gate}, {lw.ffn_up, F, F, Act::Up}});
     b.glu(h_.activation, size_t(n) * F);
     residual(lw.ffn_down, Act::Gate, lw.post_ffn_norm, n);
 }

@@ -21,6 +21,10 @@ struct RmsPush { uint32_t n, in_off, out_off; float eps; };
 struct MatmulPush {
     uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
 };
+struct MatvecPush {
+    uint32_t n_in, row_bytes, w_base, x_off, n_tokens, n_rows, accumulate, end0, end1;
+    uint32_t y_off[3], y_stride[3], y_col0[3], has_bias[3];
+};
 struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; };
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
@@ -149,6 +153,10 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     // Upload every weight once, now, so that a missing type or too little memory shows up
     // at load time (and the caller can fall back to the CPU) rather than mid-generation.
     const ModelWeights& w = model.weights();
+    for (const LayerWeights& lw : w.layers) {
+        upload_together({lw.wq, lw.wk, lw.wv});
+        upload_together({lw.ffn_gate, lw.ffn_up});
+    }
     weight(*w.token_embd);
     weight(*w.output);
     floats(*w.output_norm);
@@ -164,6 +172,39 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
 const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     auto it = weights_.find(&t);
     if (it != weights_.end()) return it->second;
+    Weight wt = describe(t);
+    // Rounded up to whole words: the shaders read 32-bit words.
+    wt.buf = std::make_shared<vk::Buffer>(*dev_, (t.nbytes + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
+    vk::upload(*dev_, *wt.buf, 0, t.data, t.nbytes);
+    return weights_.emplace(&t, std::move(wt)).first->second;
+}
+
+// Matrices of one type and width that one decode dispatch reads go into one buffer, rows back
+// to back, when they fit one binding together; otherwise weight() uploads each on its own.
+void VulkanBackend::upload_together(std::initializer_list<const TensorInfo*> tensors) {
+    const TensorInfo* first = *tensors.begin();
+    size_t total = 0;
+    for (const TensorInfo* t : tensors) {
+        if (!t || weights_.count(t) || t->type != first->type || t->ne[0] != first->ne[0] ||
+            t->nbytes != size_t(t->n_rows()) * row_bytes(t->type, t->ne[0]))
+            return;
+        total += t->nbytes;
+    }
+    if (total + align_ > max_range_) return;
+    auto buf = std::make_shared<vk::Buffer>(*dev_, (total + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
+    size_t base = 0;
+    for (const TensorInfo* t : tensors) {
+        Weight wt = describe(*t);
+        wt.buf = buf;
+        wt.base = base;
+        vk::upload(*dev_, *buf, base, t->data, t->nbytes);
+        base += t->nbytes;
+        weights_.emplace(t, std::move(wt));
+    }
+}
+
+// A weight's shape and pipelines (no memory yet).
+VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     if (!supports_weight_type(t.type))
         throw Error("Vulkan backend: tensor '" + t.name + "' has type " + type_name(t.type) +
                     ", which the Vulkan shaders do not support yet");
@@ -173,20 +214,18 @@ const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     wt.n_rows = t.n_rows();
     wt.row_bytes = row_bytes(t.type, t.ne[0]);
     if (wt.row_bytes + align_ > max_range_) throw Error("Vulkan backend: a row of '" + t.name + "' exceeds a binding");
-    // Rounded up to whole words: the shaders read 32-bit words.
     // The matrix pipelines of this type (shared by every weight of the type), created now so
     // that a shader the driver rejects fails the load.
     auto& pipes = type_pipelines_[t.type];
     if (!pipes.first) {
         const uint32_t id = uint32_t(t.type);
-        pipes.first = std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
+        pipes.first =
+            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 8, sizeof(MatvecPush), 0b11100, id, type_name(t.type));
         pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 4, sizeof(MatmulPush), 0b100, id, type_name(t.type));
     }
     wt.matvec = pipes.first;
     wt.matmul = pipes.second;
-    wt.buf = vk::Buffer(*dev_, (t.nbytes + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
-    vk::upload(*dev_, wt.buf, 0, t.data, t.nbytes);
-    return weights_.emplace(&t, std::move(wt)).first->second;
+    return wt;
 }
 
 const vk::Buffer& VulkanBackend::floats(const TensorInfo& t) {
@@ -235,7 +274,7 @@ void VulkanBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
     const int64_t chunk = int64_t((max_range_ - align_) / w.row_bytes);
     for (int64_t r0 = 0; r0 < w.n_rows; r0 += chunk) {
         const int64_t rows = std::min(chunk, w.n_rows - r0);
-        const Bound wb = bind(w.buf, size_t(r0) * w.row_bytes, size_t(rows) * w.row_bytes);
+        const Bound wb = bind(*w.buf, w.base + size_t(r0) * w.row_bytes, size_t(rows) * w.row_bytes);
         EmbedPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, uint32_t(r0),
                     uint32_t(r0 + rows), uint32_t(tokens_used_), 0, scale};
         seq_->dispatch(*p_embed_, {wb.range, vk::whole(tokens_), vk::whole(act(Act::X))}, &p,
@@ -275,20 +314,82 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
         const Bound yb = bind(act(out), size_t(t0) * out_row, size_t(nt) * out_row);
         for (int64_t r = 0; r < n_out; r += chunk) {
             const int64_t rows = std::min(chunk, n_out - r);
-            const Bound wb = bind(w.buf, size_t(row0 + r) * w.row_bytes, size_t(rows) * w.row_bytes);
-            MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
-                         yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
-                         epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u};
-            if (nt <= kMatvecTokens) {
+            const Bound wb = bind(*w.buf, w.base + size_t(row0 + r) * w.row_bytes, size_t(rows) * w.row_bytes);
+            if (nt <= kMatvecTokens) {  // one part
+                const uint32_t y_off = yb.skip_bytes / 4, b = epi.bias ? 1u : 0u;
+                MatvecPush p{uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4, uint32_t(nt),
+                             uint32_t(rows), epi.accumulate ? 1u : 0u, uint32_t(rows), uint32_t(rows),
+                             {y_off, y_off, y_off}, {uint32_t(n_out), uint32_t(n_out), uint32_t(n_out)},
+                             {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}};
                 uint32_t gx, gy;
                 grid_1d(ceil_div(size_t(rows), kMatvecRows), gx, gy);
-                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, gx, gy);
+                const vk::BufferRange bb = vk::whole(bias);
+                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range, yb.range, yb.range, bb, bb, bb}, &p, gx, gy);
             } else {
+                MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
+                             yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
+                             epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u};
                 seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, ceil_div(size_t(rows), kTile),
                                ceil_div(size_t(nt), kTile));
             }
         }
     }
+}
+
+void VulkanBackend::matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
+    if (n_tokens > kMatvecTokens || !matvec_parts(in, n_tokens, parts)) Backend::matmul_parts(in, n_tokens, parts);
+}
+
+// Decode: one dispatch for 2-3 parts whose rows lie back to back in one buffer (a fused
+// Q|K|V or gate|up tensor, or matrices upload_together placed so). False when they do not,
+// or do not fit one binding: then they run one by one.
+bool VulkanBackend::matvec_parts(Act in, int nt, std::initializer_list<MatmulPart> parts) {
+    if (parts.size() < 2 || parts.size() > 3) return false;
+    const MatmulPart& first = *parts.begin();
+    const Weight& w0 = weight(*first.w);
+    const size_t start = w0.base + size_t(first.row0) * w0.row_bytes;
+    size_t end = start;
+    MatvecPush p{};
+    vk::BufferRange ys[3], bs[3];
+    uint32_t rows = 0, k = 0;
+    for (const MatmulPart& part : parts) {
+        const Weight& w = weight(*part.w);
+        if (w.buf != w0.buf || w.type != w0.type || w.n_in != w0.n_in ||
+            w.base + size_t(part.row0) * w.row_bytes != end || part.row0 < 0 || part.row0 + part.n_out > w.n_rows)
+            return false;
+        end += size_t(part.n_out) * w.row_bytes;
+        const size_t out_bytes = size_t(nt) * part.n_out * 4;
+        if (out_bytes > max_range_) return false;
+        const vk::Buffer& bias = part.bias ? floats(*part.bias) : unused_;
+        if (part.bias && int64_t(bias.size() / 4) != part.n_out)
+            throw Error("Vulkan backend: bias " + part.bias->name + " does not match " + std::to_string(part.n_out) +
+                        " outputs");
+        ys[k] = bind(act(part.out), 0, out_bytes).range;
+        bs[k] = vk::whole(bias);
+        p.y_stride[k] = uint32_t(part.n_out);
+        p.has_bias[k] = part.bias ? 1u : 0u;
+        rows += uint32_t(part.n_out);
+        if (k == 0) p.end0 = rows;
+        if (k <= 1) p.end1 = rows;  // two parts: no row reaches the third
+        ++k;
+    }
+    if (k == 2) {  // no third part: its bindings repeat the second's
+        ys[2] = ys[1];
+        bs[2] = bs[1];
+    }
+    if (end - start + align_ > max_range_) return false;
+    const Bound wb = bind(*w0.buf, start, end - start);
+    const Bound xb = bind(act(in), 0, size_t(nt) * w0.n_in * 4);
+    p.n_in = uint32_t(w0.n_in);
+    p.row_bytes = uint32_t(w0.row_bytes);
+    p.w_base = wb.skip_bytes;
+    p.x_off = xb.skip_bytes / 4;
+    p.n_tokens = uint32_t(nt);
+    p.n_rows = rows;
+    uint32_t gx, gy;
+    grid_1d(ceil_div(size_t(rows), kMatvecRows), gx, gy);
+    seq_->dispatch(*w0.matvec, {wb.range, xb.range, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2]}, &p, gx, gy);
+    return true;
 }
 
 void VulkanBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {

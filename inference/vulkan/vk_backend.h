@@ -25,6 +25,7 @@ public:
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
+    void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
     void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
     void add(Act x, Act y, size_t n) override;
@@ -45,7 +46,10 @@ public:
 
 private:
     struct Weight {
-        vk::Buffer buf;
+        // Weights read by one decode dispatch (Q|K|V, gate|up) share a buffer, rows back to
+        // back (upload_together); base is the byte offset of this one's first row.
+        std::shared_ptr<vk::Buffer> buf;
+        size_t base = 0;
         GgmlType type;
         int64_t n_in = 0, n_rows = 0;
         size_t row_bytes = 0;
@@ -60,6 +64,9 @@ private:
     Bound bind(const vk::Buffer& buf, size_t offset, size_t bytes) const;
     const vk::Buffer& act(Act a) const { return acts_[static_cast<int>(a)]; }
     const Weight& weight(const TensorInfo& t);
+    Weight describe(const TensorInfo& t);
+    void upload_together(std::initializer_list<const TensorInfo*> tensors);
+    bool matvec_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts);
     const vk::Buffer& floats(const TensorInfo& t);
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);

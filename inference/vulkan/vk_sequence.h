@@ -47,7 +47,7 @@ private:
         bool barrier_before = false;
         const Pipeline* pipeline = nullptr;  // null: a copy
         VkDescriptorSet set = VK_NULL_HANDLE;
-        std::array<uint8_t, 64> push{};
+        std::array<uint8_t, 128> push{};  // the minimum maxPushConstantsSize
         uint32_t groups[3] = {0, 0, 0};
         VkBuffer src = VK_NULL_HANDLE, dst = VK_NULL_HANDLE;
         VkBufferCopy region{};

@@ -216,6 +216,55 @@ private slots:
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
+    // Q|K|V and gate|up as one decode dispatch give exactly what separate matmuls give: with
+    // biases (Qwen2), with one fused Q|K|V tensor (Phi-3), for one and three tokens.
+    void matmulPartsMatchSeparateMatmuls_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("tokens");
+        for (const char* f : {"tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q8_0"})
+            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
+    }
+    void matmulPartsMatchSeparateMatmuls() {
+        QFETCH(QString, file);
+        QFETCH(int, tokens);
+        KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
+        REQUIRE_VULKAN(backend);
+        Fixture f = fixture(std::move(backend), path);
+        const Hparams& h = f.model->hparams();
+        const LayerWeights& lw = f.model->weights().layers[1];
+        const int64_t Q = h.q_dim(), KV = h.kv_dim(), F = h.n_ff;
+        const auto x = random_floats(size_t(tokens) * h.n_embd, 31);
+        f.vk->write_act(Act::XN, x.data(), x.size());
+        auto read = [&](Act a, int64_t width) {
+            std::vector<float> v(size_t(tokens) * width);
+            f.vk->read_act(a, v.data(), v.size());
+            return v;
+        };
+        // One dispatch for the group (every part has one type), then each part on its own.
+        auto check = [&](std::initializer_list<MatmulPart> parts) {
+            const size_t before = f.vk->dispatch_count();
+            f.vk->matmul_parts(Act::XN, tokens, parts);
+            QCOMPARE(f.vk->dispatch_count() - before, size_t(1));
+            std::vector<std::vector<float>> fused;
+            for (const MatmulPart& p : parts) fused.push_back(read(p.out, p.n_out));
+            size_t i = 0;
+            for (const MatmulPart& p : parts) {
+                f.vk->matmul(*p.w, Act::XN, p.out, tokens, p.row0, p.n_out, {p.bias});
+                QCOMPARE(read(p.out, p.n_out), fused[i]);
+                QVERIFY(std::any_of(fused[i].begin(), fused[i].end(), [](float a) { return a != 0; }));
+                ++i;
+            }
+        };
+        if (lw.wqkv)
+            check({{lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk}, {lw.wqkv, Q + KV, KV, Act::V, lw.bv}});
+        else
+            check({{lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk}, {lw.wv, 0, KV, Act::V, lw.bv}});
+        if (lw.ffn_gate)
+            check({{lw.ffn_gate, 0, F, Act::Gate}, {lw.ffn_up, 0, F, Act::Up}});
+        else
+            check({{lw.ffn_up, 0, F, Act::Gate}, {lw.ffn_up, F, F, Act::Up}});
+    }
+
     void embedRmsnormRopeEltwise() {
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-q4_k_m.gguf");
         REQUIRE_VULKAN(backend);
@@ -478,9 +527,10 @@ void TestVulkan::decodeReusesRecordedCommands() {
           qPrintable(name), greedy.size() - 1, prompt.size(), vkb.recording_count(), max);
     QCOMPARE(vkb.recording_count(), recordings_after_first_step);  // every later step reused it
     if (name.startsWith("stories260K")) {
-        // Llama layers: norm, Q, K, V, rope+cache, attention, output (+residual), norm, gate,
-        // up, SiLU, down (+residual); plus the embedding, the final norm and the logits.
-        QCOMPARE(step_dispatches, size_t(3 + 12 * m->hparams().n_layer));
+        // Llama layers: norm, Q|K|V (one dispatch: same type), rope+cache, attention, output
+        // (+residual), norm, gate|up, SiLU, down (+residual); plus the embedding, the final
+        // norm and the logits.
+        QCOMPARE(step_dispatches, size_t(3 + 9 * m->hparams().n_layer));
     }
     QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
 }
