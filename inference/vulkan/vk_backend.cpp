@@ -179,28 +179,40 @@ const VulkanBackend::Weight& VulkanBackend::weight(const TensorInfo& t) {
     return weights_.emplace(&t, std::move(wt)).first->second;
 }
 
-// Matrices of one type and width that one decode dispatch reads go into one buffer, rows back
-// to back, when they fit one binding together; otherwise weight() uploads each on its own.
+// Matrices that one decode dispatch reads (Q, K, V; gate, up) go into one buffer, rows back to
+// back, in runs of consecutive ones with one type and width that fit one binding together
+// (Q4_K_M files often give V another type than Q and K); weight() uploads the others alone.
 void VulkanBackend::upload_together(std::initializer_list<const TensorInfo*> tensors) {
-    const TensorInfo* first = *tensors.begin();
-    size_t total = 0;
+    std::vector<const TensorInfo*> run;
+    size_t run_bytes = 0;
+    auto upload_run = [&] {
+        if (run.size() >= 2) {
+            auto buf = std::make_shared<vk::Buffer>(*dev_, (run_bytes + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
+            size_t base = 0;
+            for (const TensorInfo* t : run) {
+                Weight wt = describe(*t);
+                wt.buf = buf;
+                wt.base = base;
+                vk::upload(*dev_, *buf, base, t->data, t->nbytes);
+                base += t->nbytes;
+                weights_.emplace(t, std::move(wt));
+            }
+        }
+        run.clear();
+        run_bytes = 0;
+    };
     for (const TensorInfo* t : tensors) {
-        if (!t || weights_.count(t) || t->type != first->type || t->ne[0] != first->ne[0] ||
-            t->nbytes != size_t(t->n_rows()) * row_bytes(t->type, t->ne[0]))
-            return;
-        total += t->nbytes;
+        if (!t || weights_.count(t) || t->nbytes != size_t(t->n_rows()) * row_bytes(t->type, t->ne[0])) {
+            upload_run();
+            continue;
+        }
+        if (!run.empty() && (t->type != run[0]->type || t->ne[0] != run[0]->ne[0] ||
+                             run_bytes + t->nbytes + align_ > max_range_))
+            upload_run();
+        run.push_back(t);
+        run_bytes += t->nbytes;
     }
-    if (total + align_ > max_range_) return;
-    auto buf = std::make_shared<vk::Buffer>(*dev_, (total + 7) / 4 * 4, vk::Buffer::Kind::DeviceLocal);
-    size_t base = 0;
-    for (const TensorInfo* t : tensors) {
-        Weight wt = describe(*t);
-        wt.buf = buf;
-        wt.base = base;
-        vk::upload(*dev_, *buf, base, t->data, t->nbytes);
-        base += t->nbytes;
-        weights_.emplace(t, std::move(wt));
-    }
+    upload_run();
 }
 
 // A weight's shape and pipelines (no memory yet).
@@ -336,42 +348,50 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
     }
 }
 
+// Decode: consecutive parts whose rows lie back to back in one buffer (a fused Q|K|V or
+// gate|up tensor, or matrices upload_together placed so) run as one dispatch, up to three.
 void VulkanBackend::matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
-    if (n_tokens > kMatvecTokens || !matvec_parts(in, n_tokens, parts)) Backend::matmul_parts(in, n_tokens, parts);
+    if (n_tokens > kMatvecTokens) return Backend::matmul_parts(in, n_tokens, parts);
+    auto follows = [&](const MatmulPart& a, const MatmulPart& b) {
+        const Weight &wa = weight(*a.w), &wb = weight(*b.w);
+        return wa.buf == wb.buf && wa.type == wb.type && wa.n_in == wb.n_in &&
+               wa.base + size_t(a.row0 + a.n_out) * wa.row_bytes == wb.base + size_t(b.row0) * wb.row_bytes;
+    };
+    for (const MatmulPart* first = parts.begin(); first != parts.end();) {
+        const MatmulPart* last = first + 1;
+        while (last != parts.end() && last - first < 3 && follows(last[-1], *last)) ++last;
+        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last))
+            for (const MatmulPart* p = first; p != last; ++p)
+                matmul(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias});
+        first = last;
+    }
 }
 
-// Decode: one dispatch for 2-3 parts whose rows lie back to back in one buffer (a fused
-// Q|K|V or gate|up tensor, or matrices upload_together placed so). False when they do not,
-// or do not fit one binding: then they run one by one.
-bool VulkanBackend::matvec_parts(Act in, int nt, std::initializer_list<MatmulPart> parts) {
-    if (parts.size() < 2 || parts.size() > 3) return false;
-    const MatmulPart& first = *parts.begin();
-    const Weight& w0 = weight(*first.w);
-    const size_t start = w0.base + size_t(first.row0) * w0.row_bytes;
+// One decode dispatch for 2-3 parts back to back in one buffer (matmul_parts checked that);
+// false when they do not fit one binding (then they run one by one).
+bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last) {
+    const Weight& w0 = weight(*first->w);
+    const size_t start = w0.base + size_t(first->row0) * w0.row_bytes;
     size_t end = start;
     MatvecPush p{};
     vk::BufferRange ys[3], bs[3];
     uint32_t rows = 0, k = 0;
-    for (const MatmulPart& part : parts) {
-        const Weight& w = weight(*part.w);
-        if (w.buf != w0.buf || w.type != w0.type || w.n_in != w0.n_in ||
-            w.base + size_t(part.row0) * w.row_bytes != end || part.row0 < 0 || part.row0 + part.n_out > w.n_rows)
-            return false;
-        end += size_t(part.n_out) * w.row_bytes;
-        const size_t out_bytes = size_t(nt) * part.n_out * 4;
+    for (const MatmulPart* part = first; part != last; ++part, ++k) {
+        if (part->row0 < 0 || part->row0 + part->n_out > weight(*part->w).n_rows) return false;
+        end += size_t(part->n_out) * w0.row_bytes;
+        const size_t out_bytes = size_t(nt) * part->n_out * 4;
         if (out_bytes > max_range_) return false;
-        const vk::Buffer& bias = part.bias ? floats(*part.bias) : unused_;
-        if (part.bias && int64_t(bias.size() / 4) != part.n_out)
-            throw Error("Vulkan backend: bias " + part.bias->name + " does not match " + std::to_string(part.n_out) +
+        const vk::Buffer& bias = part->bias ? floats(*part->bias) : unused_;
+        if (part->bias && int64_t(bias.size() / 4) != part->n_out)
+            throw Error("Vulkan backend: bias " + part->bias->name + " does not match " + std::to_string(part->n_out) +
                         " outputs");
-        ys[k] = bind(act(part.out), 0, out_bytes).range;
+        ys[k] = bind(act(part->out), 0, out_bytes).range;
         bs[k] = vk::whole(bias);
-        p.y_stride[k] = uint32_t(part.n_out);
-        p.has_bias[k] = part.bias ? 1u : 0u;
-        rows += uint32_t(part.n_out);
+        p.y_stride[k] = uint32_t(part->n_out);
+        p.has_bias[k] = part->bias ? 1u : 0u;
+        rows += uint32_t(part->n_out);
         if (k == 0) p.end0 = rows;
         if (k <= 1) p.end1 = rows;  // two parts: no row reaches the third
-        ++k;
     }
     if (k == 2) {  // no third part: its bindings repeat the second's
         ys[2] = ys[1];

@@ -66,7 +66,7 @@ private:
     const Weight& weight(const TensorInfo& t);
     Weight describe(const TensorInfo& t);
     void upload_together(std::initializer_list<const TensorInfo*> tensors);
-    bool matvec_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts);
+    bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last);
     const vk::Buffer& floats(const TensorInfo& t);
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
