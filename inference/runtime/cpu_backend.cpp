@@ -40,7 +40,6 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     scores_.assign(size_t(pool_.size()) * shape.n_ctx, 0.0f);
     // Two heads' worth per thread: a window that wraps round a ring is summed in two parts.
     att_acc_.assign(size_t(pool_.size()) * 2 * std::max(h.head_dim, h.head_dim_v), 0.0f);
-    queued_.clear();
 }
 
 const std::vector<float>& CpuBackend::floats_of(const TensorInfo& t) {
@@ -50,7 +49,6 @@ const std::vector<float>& CpuBackend::floats_of(const TensorInfo& t) {
 }
 
 void CpuBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
-    flush();
     const TensorInfo& emb = *model_->weights().token_embd;
     const int E = int(emb.ne[0]);
     const size_t rb = row_bytes(emb.type, E);
@@ -63,7 +61,6 @@ void CpuBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
 }
 
 void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) {
-    flush();
     const float* weight = floats_of(w).data();
     float* o = buf(out);
     const float* x = buf(in) + size_t(in_row0) * row_len;
@@ -76,44 +73,45 @@ void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int r
 
 void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                         const MatmulEpilogue& epi) {
-    const bool partial_in_use = std::any_of(epilogues_.begin(), epilogues_.end(), [](const Epilogue& e) { return e.partial; });
-    if (!queued_.empty() && (in != queued_in_ || n_tokens != queued_tokens_ || queued_.size() >= 3 ||
-                             queued_[0].w->ne[0] != w.ne[0] || (epi.accumulate && partial_in_use)))
-        flush();
-    for (const MatMulJob& j : queued_)
-        if (j.y == buf(in) || j.y == buf(out)) flush();  // never reached by the graph; kept safe
-    for (const Epilogue& e : epilogues_)
-        if (e.out == buf(in)) flush();
-    const std::vector<float>* bias = epi.bias ? &floats_of(*epi.bias) : nullptr;
-    if (bias && int64_t(bias->size()) != n_out)
-        throw Error("bias " + epi.bias->name + " has " + std::to_string(bias->size()) + " values for " +
-                    std::to_string(n_out) + " outputs");
-    float* y = buf(out);
-    if (epi.accumulate) {
-        if (size_t(n_out) * n_tokens > residual_floats_) throw Error("accumulating matmul larger than the residual buffer");
-        y = residual_.get();
-    }
-    queued_in_ = in;
-    queued_tokens_ = n_tokens;
-    queued_.push_back(MatMulJob{&w, row0, n_out, y});
-    if (bias || epi.accumulate) epilogues_.push_back({buf(out), epi.accumulate ? y : nullptr, bias, n_out, n_tokens});
+    const MatmulPart part{&w, row0, n_out, out, epi.bias};
+    run_matmuls(in, n_tokens, &part, &part + 1, epi.accumulate);
 }
 
-void CpuBackend::flush() {
-    if (queued_.empty()) return;
-    matmul_.run(pool_, buf(queued_in_), queued_tokens_, queued_.data(), int(queued_.size()));
-    queued_.clear();
-    for (const Epilogue& e : epilogues_)
-        for (int t = 0; t < e.n_tokens; ++t) {
-            float* o = e.out + size_t(t) * e.n_out;
-            if (e.partial) kinglet::add(o, e.partial + size_t(t) * e.n_out, int(e.n_out));
-            if (e.bias) kinglet::add(o, e.bias->data(), int(e.n_out));
+void CpuBackend::matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
+    for (const MatmulPart* p = parts.begin(); p < parts.end(); p += kMaxJobs)
+        run_matmuls(in, n_tokens, p, std::min(p + kMaxJobs, parts.end()), false);
+}
+
+// The parts' products as one parallel region (one wake-up and one barrier for Q|K|V), then
+// their biases; an accumulating product is written to residual_ and added to its output.
+void CpuBackend::run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate) {
+    MatMulJob jobs[kMaxJobs];
+    int n = 0;
+    for (const MatmulPart* p = first; p != last; ++p, ++n) {
+        if (p->bias && int64_t(floats_of(*p->bias).size()) != p->n_out)
+            throw Error("bias " + p->bias->name + " has " + std::to_string(floats_of(*p->bias).size()) +
+                        " values for " + std::to_string(p->n_out) + " outputs");
+        if (buf(p->out) == buf(in)) throw Error("a matmul cannot write its own input");
+        float* y = buf(p->out);
+        if (accumulate) {
+            if (size_t(p->n_out) * n_tokens > residual_floats_)
+                throw Error("accumulating matmul larger than the residual buffer");
+            y = residual_.get();
         }
-    epilogues_.clear();
+        jobs[n] = MatMulJob{p->w, p->row0, p->n_out, y};
+    }
+    matmul_.run(pool_, buf(in), n_tokens, jobs, n);
+    for (const MatmulPart* p = first; p != last; ++p) {
+        if (!accumulate && !p->bias) continue;
+        for (int t = 0; t < n_tokens; ++t) {
+            float* o = buf(p->out) + size_t(t) * p->n_out;
+            if (accumulate) kinglet::add(o, residual_.get() + size_t(t) * p->n_out, int(p->n_out));
+            if (p->bias) kinglet::add(o, floats_of(*p->bias).data(), int(p->n_out));
+        }
+    }
 }
 
 void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {
-    flush();
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, KV = h.kv_dim();
     float* q = buf(Act::Q);
@@ -139,7 +137,6 @@ void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTabl
 // The kernels read runs of consecutive rows; on a local layer's ring the visible positions
 // may wrap past the last row, so they are read as two runs (up to the end, then from row 0).
 void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
-    flush();
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, Q = h.q_dim();
     const int group = h.n_head / h.n_head_kv;
@@ -180,12 +177,10 @@ void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float 
 }
 
 void CpuBackend::add(Act x, Act y, size_t n) {
-    flush();
     kinglet::add(buf(x), buf(y), int(n));
 }
 
 void CpuBackend::glu(FfnActivation act, size_t n) {
-    flush();
     float* g = buf(Act::Gate);
     const float* u = buf(Act::Up);
     auto part = [&](int64_t b, int64_t e) {
@@ -197,13 +192,11 @@ void CpuBackend::glu(FfnActivation act, size_t n) {
 }
 
 void CpuBackend::softcap(Act x, size_t n, float cap) {
-    flush();
     float* v = buf(x);
     for (size_t i = 0; i < n; ++i) v[i] = cap * std::tanh(v[i] / cap);
 }
 
 void CpuBackend::read_logits(float* dst, size_t n) {
-    flush();
     std::copy_n(buf(Act::Logits), n, dst);
 }
 

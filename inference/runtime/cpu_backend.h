@@ -24,6 +24,7 @@ public:
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
+    void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
     void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
     void add(Act x, Act y, size_t n) override;
@@ -32,7 +33,8 @@ public:
     void read_logits(float* dst, size_t n) override;
 
 private:
-    void flush();  // runs the queued matmuls, then their epilogues
+    static constexpr int kMaxJobs = 3;  // products run as one parallel region
+    void run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate);
     float* buf(Act a) { return bufs_[static_cast<int>(a)].get(); }
     const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
 
@@ -45,20 +47,7 @@ private:
     std::unique_ptr<float[]> bufs_[10];
     std::vector<float> scores_;  // per thread: one row of attention scores
     std::vector<float> att_acc_;  // per thread: one head of attention output
-    // Matmuls of the same input are queued and run as one parallel region (Q|K|V, gate|up).
-    std::vector<MatMulJob> queued_;
-    Act queued_in_ = Act::X;
-    int queued_tokens_ = 0;
-    // The bias / residual additions of queued matmuls, done by flush(). An accumulating
-    // matmul writes into residual_ first, then flush() adds it to its output.
-    struct Epilogue {
-        float* out;
-        const float* partial;  // null: the matmul wrote `out` itself
-        const std::vector<float>* bias;
-        int64_t n_out;
-        int n_tokens;
-    };
-    std::vector<Epilogue> epilogues_;
+    // Accumulating matmuls (residual connections) write here first; then it is added.
     std::unique_ptr<float[]> residual_;
     size_t residual_floats_ = 0;
     std::map<const TensorInfo*, std::vector<float>> small_tensors_;
