@@ -507,6 +507,70 @@ Value f_batch(Context&, const Value& v, const Args& a) {
     return Value::list(std::move(out));
 }
 
+// `slices` lists of about equal length, the first ones one longer (Jinja's slice).
+Value f_slice(Context&, const Value& v, const Args& a) {
+    ArgReader r("slice", a, {"slices", "fill_with"});
+    const int64_t slices = r.get(0).to_int();
+    if (slices <= 0 || slices > (1 << 20)) fail("slice: the number of slices must be positive");
+    const std::vector<Value> seq = iterate(v);
+    const int64_t n = static_cast<int64_t>(seq.size()), per = n / slices, extra = n % slices;
+    const bool fill = r.has(1) && !r.get(1).is_none();
+    std::vector<Value> out;
+    int64_t start = 0;
+    for (int64_t i = 0; i < slices; ++i) {
+        const int64_t len = per + (i < extra ? 1 : 0);
+        std::vector<Value> part(seq.begin() + start, seq.begin() + start + len);
+        if (fill && i >= extra) part.push_back(r.get(1));
+        out.push_back(Value::list(std::move(part)));
+        start += len;
+    }
+    return Value::list(std::move(out));
+}
+
+// Jinja's truncate: strings up to length + leeway (default 5) characters stay whole; longer
+// ones are cut to length - len(end) characters, at the last space unless killwords, + end.
+Value f_truncate(Context&, const Value& v, const Args& a) {
+    ArgReader r("truncate", a, {"length", "killwords", "end", "leeway"});
+    const std::u32string s = decode_utf8(soft_str(v));
+    const int64_t length = r.get_or(0, Value(255)).to_int();
+    const bool killwords = r.get_or(1, Value(false)).truthy();
+    const std::u32string end = decode_utf8(to_str(r.get_or(2, Value("..."))));
+    const int64_t leeway = r.has(3) && !r.get(3).is_none() ? r.get(3).to_int() : 5;
+    if (length < static_cast<int64_t>(end.size()))
+        fail("truncate: expected length >= " + std::to_string(end.size()) + ", got " + std::to_string(length));
+    if (leeway < 0) fail("truncate: expected leeway >= 0, got " + std::to_string(leeway));
+    if (static_cast<int64_t>(s.size()) <= length + leeway) return Value(encode_utf8(s));
+    std::u32string kept = s.substr(0, static_cast<size_t>(length) - end.size());
+    if (!killwords) {
+        const size_t space = kept.rfind(U' ');
+        if (space != std::u32string::npos) kept.resize(space);
+    }
+    return Value(encode_utf8(kept + end));
+}
+
+// Jinja's filesizeformat: "1 Byte", "12 Bytes", "1.5 kB" (powers of 1000), or "1.5 KiB"
+// (powers of 1024) with binary.
+Value f_filesizeformat(Context&, const Value& v, const Args& a) {
+    ArgReader r("filesizeformat", a, {"binary"});
+    const bool binary = r.get_or(0, Value(false)).truthy();
+    const double bytes = v.is_string() ? std::strtod(v.as_string().c_str(), nullptr) : v.to_double();
+    const double base = binary ? 1024 : 1000;
+    static const char* const decimal[] = {"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+    static const char* const binary_units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
+    if (bytes == 1) return Value("1 Byte");
+    if (bytes < base) return Value(py_int_str(static_cast<int64_t>(bytes)) + " Bytes");
+    double unit = base;
+    int i = 0;
+    for (; i < 8; ++i) {
+        unit *= base;
+        if (bytes < unit) break;
+    }
+    i = std::min(i, 7);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f %s", base * bytes / unit, (binary ? binary_units : decimal)[i]);
+    return Value(std::string(text));
+}
+
 Value f_format(Context& ctx, const Value& v, const Args& a) {
     if (!a.pos.empty() && !a.kw.empty()) fail("can't handle positional and keyword arguments at the same time");
     Value args;
@@ -544,7 +608,8 @@ const std::unordered_map<std::string, FilterFn>& filters() {
         {"replace", f_replace}, {"reverse", f_reverse}, {"round", f_round},       {"safe", f_string},
         {"select", f_select},   {"selectattr", f_selectattr}, {"sort", f_sort},   {"string", f_string},
         {"sum", f_sum},         {"title", f_title},     {"tojson", f_tojson},     {"trim", f_trim},
-        {"unique", f_unique},   {"upper", f_upper},     {"wordcount", f_wordcount},
+        {"unique", f_unique},   {"upper", f_upper},     {"wordcount", f_wordcount}, {"slice", f_slice},
+        {"truncate", f_truncate}, {"filesizeformat", f_filesizeformat},
     };
     return table;
 }

@@ -167,6 +167,8 @@ b'|indent(3, blank=true) }}|{{ 'x'|indent('>> ', first=true) }})J",
         }
     }
 ])J"},
+    {"filters: slice, truncate, filesizeformat", R"J({{ l|slice(2)|list }}|{{ [1,2,3,4,5]|slice(3, 0)|list }}|{{ s|truncate(9) }}|{{ s|truncate(7, true, '~', 0) }}|{{ 'a b c d e f g h'|truncate(8, leeway=0) }}|{{ u8|truncate(6, leeway=0) }}|{{ 1|filesizeformat }}|{{ 999|filesizeformat }}|{{ 123456|filesizeformat }}|{{ 1536|filesizeformat(true) }})J",
+     R"J([[3, 1], [2]]|[[1, 2], [3, 4], [5, 0]]|Hello World|Hello ~|a b...|hél...|1 Byte|999 Bytes|123.5 kB|1.5 KiB)J"},
     {"filters: misc", R"J({{ l|reverse|list }}|{{ 'abc'|reverse }}|{{ 'a b   c'|wordcount }}|{{ 'x'|center(5) }}|{{ '%s=%d'|format('a', 3) }}|{{ l|batch(2)|list }}|{{ 'a<b>&"'|e }}|{{ 'q'|safe }}|{{ x|string ~ 'z' }}|{{ s|attr('upper')() }})J",
      R"J([2, 1, 3]|cba|3|  x  |a=3|[[3, 1], [2]]|a&lt;b&gt;&amp;&#34;|q|3z|HELLO WORLD)J"},
     {"methods: str", R"J({{ s.upper() }} {{ s.lower() }} {{ s.title() }} {{ 'ab cd'.capitalize() }} {{ s.startswith('He') }} {{ s.endswith(('x', 'ld')) }} {{ s.startswith('lo', 3) }} {{ s.find('o') }} {{ s.rfind('o') }} {{ u8.find('w') }} {{ s.count('l') }} {{ s.replace('l', 'L', 2) }})J",
