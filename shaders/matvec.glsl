@@ -108,41 +108,41 @@ void main() {
 }
 #else
 // Row g of the workgroup's 4 belongs to subgroup g (and g + 4, g + 8, ... where subgroups are
-// narrower than 32: those "parts" of a row meet in shared memory); with fewer than 4
+// narrower than 32: their shares of the row meet in shared memory); with fewer than 4
 // subgroups (64-wide ones) each takes several rows in turn. Lanes are numbered with the
 // subgroup's own size, so any size works; 128 invocations make whole subgroups of any
 // power-of-two size.
-shared float part_sum[128u * TT];
+shared float share_sum[128u * TT];
 
 void main() {
     const uint sg = gl_SubgroupID, n_sg = gl_NumSubgroups, width = gl_SubgroupSize;
-    const uint parts = max(1u, n_sg / ROWS), part = sg / ROWS;
+    const uint shares = max(1u, n_sg / ROWS), share = sg / ROWS;
     const uint nt = min(TT, p.n_tokens);
-    if (part < parts) {
+    if (share < shares) {
         for (uint g = sg % ROWS; g < ROWS; g += min(n_sg, ROWS)) {
             const uint r = first_row() + g;
             if (r >= p.n_rows) break;  // the same for the whole subgroup
             float acc[TT];
-            row_partial(r, part * width + gl_SubgroupInvocationID, parts * width, nt, acc);
+            row_partial(r, share * width + gl_SubgroupInvocationID, shares * width, nt, acc);
             for (uint t = 0u; t < TT; ++t)
                 if (t < nt) acc[t] = subgroupAdd(acc[t]);
             if (subgroupElect()) {
-                if (parts == 1u) {
+                if (shares == 1u) {
                     for (uint t = 0u; t < TT; ++t)
                         if (t < nt) store(r, t, acc[t]);
                 } else {
-                    for (uint t = 0u; t < TT; ++t) part_sum[(g * parts + part) * TT + t] = acc[t];
+                    for (uint t = 0u; t < TT; ++t) share_sum[(g * shares + share) * TT + t] = acc[t];
                 }
             }
         }
     }
-    if (parts > 1u) {  // the same in the whole workgroup
+    if (shares > 1u) {  // the same in the whole workgroup
         barrier();
         const uint tid = gl_LocalInvocationID.x, g = tid / TT, t = tid % TT;
         const uint r = first_row() + g;
         if (g < ROWS && t < nt && r < p.n_rows) {
             float v = 0.0;
-            for (uint k = 0u; k < parts; ++k) v += part_sum[(g * parts + k) * TT + t];
+            for (uint k = 0u; k < shares; ++k) v += share_sum[(g * shares + k) * TT + t];
             store(r, t, v);
         }
     }
