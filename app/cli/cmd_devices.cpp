@@ -22,7 +22,8 @@ int cmd_devices(const ArgList& argv) {
                             {"subgroup_size", d.subgroup_size},
                             {"subgroup_arithmetic", d.subgroup_arithmetic},
                             {"max_storage_buffer_range", d.max_storage_buffer_range},
-                            {"max_shared_memory", d.max_shared_memory}});
+                            {"max_shared_memory", d.max_shared_memory},
+                            {"max_storage_buffers", d.max_storage_buffers}});
         nlohmann::json j = {{"vulkan", list}};
         if (devices.empty()) j["reason"] = why;
         std::printf("%s\n", j.dump(2).c_str());

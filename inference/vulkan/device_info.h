@@ -22,6 +22,7 @@ struct VulkanDeviceInfo {
     bool subgroup_arithmetic = false;
     uint64_t max_storage_buffer_range = 0;  // bytes one storage-buffer binding may span
     uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
+    uint32_t max_storage_buffers = 0;       // storage buffers one shader may bind (maxPerStageDescriptorStorageBuffers)
     uint32_t min_storage_offset_alignment = 0;
     float timestamp_period_ns = 0;  // 0: the compute queue cannot time commands (no profiling)
     uint64_t device_local_bytes = 0;        // largest device-local heap

@@ -15,13 +15,13 @@ namespace kinglet {
 
 std::string VulkanDeviceInfo::summary() const {
     auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
-    std::string s = "#" + std::to_string(index) + " " + name + " (" + type + ", Vulkan " + api_version + ", " +
+    std::string s = std::string("#") + std::to_string(index) + " " + name + " (" + type + ", Vulkan " + api_version + ", " +
                     mib(device_local_bytes) + " device-local, " + mib(free_device_memory) + " free" +
                     (memory_budget ? "" : " (no budget reported: heap size)");
     s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
-         ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size) +
-         (subgroup_arithmetic ? " (arithmetic)" : "") +
-         ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
+         ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size);
+    if (subgroup_arithmetic) s += " (arithmetic)";
+    s += ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
          " KiB)";
     return s;
 }
@@ -121,6 +121,7 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
                                (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
     info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
     info.max_shared_memory = p.limits.maxComputeSharedMemorySize;
+    info.max_storage_buffers = p.limits.maxPerStageDescriptorStorageBuffers;
     info.min_storage_offset_alignment = uint32_t(p.limits.minStorageBufferOffsetAlignment);
     info.timestamp_period_ns = p.limits.timestampComputeAndGraphics ? p.limits.timestampPeriod : 0.0f;
 
@@ -215,6 +216,12 @@ int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::strin
 
 VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalDevice pd, VulkanDeviceInfo info)
     : instance_(std::move(instance)), fn_(instance_->fn()), physical_(pd), info_(std::move(info)) {
+    // Vulkan promises only 4; the decode kernel binds 8 (weights, input, three outputs and
+    // their biases). Every GPU known allows far more, but a device that does not is refused
+    // here, with the reason, rather than failing inside the driver.
+    if (info_.max_storage_buffers < kMaxBindings)
+        throw Error("Vulkan device " + info_.name + " lets a shader bind " + std::to_string(info_.max_storage_buffers) +
+                    " storage buffers; Kinglet's shaders need " + std::to_string(kMaxBindings));
     uint32_t n = 0;
     fn_.vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
     std::vector<VkQueueFamilyProperties> families(n);

@@ -45,6 +45,10 @@ private:
 // -1 with *why_not set when nothing matches.
 int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::string& selector, std::string* why_not);
 
+// The most storage buffers any of Kinglet's shaders binds (matvec: weights, input, three
+// outputs, three biases); a device must allow this many per shader.
+constexpr uint32_t kMaxBindings = 8;
+
 class VulkanDevice {
 public:
     VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalDevice pd, VulkanDeviceInfo info);

@@ -80,7 +80,7 @@ VkDescriptorSet CommandSequence::descriptor_set(const Pipeline& p, std::initiali
     if (sets_.size() >= kMaxCachedSets) forget_descriptors();  // bounded even for odd callers
     const Functions& f = dev_.fn();
     if (sets_in_last_pool_ == kSetsPerPool) {
-        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 8};
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * kMaxBindings};
         VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
         dpi.maxSets = kSetsPerPool;
         dpi.poolSizeCount = 1;
@@ -98,8 +98,8 @@ VkDescriptorSet CommandSequence::descriptor_set(const Pipeline& p, std::initiali
     VkDescriptorSet set = VK_NULL_HANDLE;
     check(f.vkAllocateDescriptorSets(dev_.handle(), &ai, &set), "vkAllocateDescriptorSets");
     ++sets_in_last_pool_;
-    VkDescriptorBufferInfo infos[8];
-    VkWriteDescriptorSet writes[8];
+    VkDescriptorBufferInfo infos[kMaxBindings];
+    VkWriteDescriptorSet writes[kMaxBindings];
     uint32_t i = 0;
     for (const BufferRange& r : bindings) {
         infos[i] = {r.buffer, r.offset, r.range};
@@ -118,7 +118,7 @@ VkDescriptorSet CommandSequence::descriptor_set(const Pipeline& p, std::initiali
 
 void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRange> bindings, const void* push,
                                uint32_t gx, uint32_t gy, uint32_t gz) {
-    if (bindings.size() != p.n_bindings() || bindings.size() > 8) throw Error("Vulkan: wrong binding count for " + p.name());
+    if (bindings.size() != p.n_bindings() || bindings.size() > kMaxBindings) throw Error("Vulkan: wrong binding count for " + p.name());
     if (p.push_bytes() > sizeof(Command::push)) throw Error("Vulkan: push constants of " + p.name() + " too large");
     if (gx == 0 || gy == 0 || gz == 0) return;
     Command c;
