@@ -5,6 +5,7 @@
 
 #include "util/checked_math.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 namespace kinglet {
 namespace {
@@ -200,9 +201,9 @@ void GgufFile::parse() {
     for (uint64_t i = 0; i < n_kv; ++i) {
         std::string key = c.read_string("metadata key");
         uint32_t raw = c.read<uint32_t>("metadata value type");
-        if (!valid_value_type(raw)) c.fail("metadata '" + key + "' has unknown value type " + std::to_string(raw));
+        if (!valid_value_type(raw)) c.fail("metadata '" + printable(key) + "' has unknown value type " + std::to_string(raw));
         GgufValue v = read_value(c, static_cast<GgufValueType>(raw), 0);
-        if (!kv_.emplace(key, std::move(v)).second) c.fail("duplicate metadata key '" + key + "'");
+        if (!kv_.emplace(key, std::move(v)).second) c.fail("duplicate metadata key '" + printable(key) + "'");
     }
 
     if (auto* a = find("general.alignment")) {
@@ -218,28 +219,28 @@ void GgufFile::parse() {
         t.name = c.read_string("tensor name");
         uint32_t n_dims = c.read<uint32_t>("tensor dimension count");
         if (n_dims == 0 || n_dims > 4)
-            c.fail("tensor '" + t.name + "' has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
+            c.fail("tensor '" + printable(t.name) + "' has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
         t.n_dims = static_cast<int>(n_dims);
         uint64_t count = 1;
         for (uint32_t d = 0; d < n_dims; ++d) {
             uint64_t ne = c.read<uint64_t>("tensor dimension");
-            if (ne == 0 || ne > (1ull << 40)) c.fail("tensor '" + t.name + "' has dimension " + std::to_string(ne));
+            if (ne == 0 || ne > (1ull << 40)) c.fail("tensor '" + printable(t.name) + "' has dimension " + std::to_string(ne));
             auto next = checked_mul(count, ne);
-            if (!next || *next > (1ull << 48)) c.fail("tensor '" + t.name + "' has too many elements");
+            if (!next || *next > (1ull << 48)) c.fail("tensor '" + printable(t.name) + "' has too many elements");
             count = *next;
             t.ne[d] = static_cast<int64_t>(ne);
         }
         uint32_t raw_type = c.read<uint32_t>("tensor type");
         auto info = type_info(raw_type);
-        if (!info) c.fail("tensor '" + t.name + "' has unknown type " + std::to_string(raw_type));
+        if (!info) c.fail("tensor '" + printable(t.name) + "' has unknown type " + std::to_string(raw_type));
         t.type = static_cast<GgmlType>(raw_type);
         if (t.ne[0] % info->block_size != 0)
-            c.fail("tensor '" + t.name + "' row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
+            c.fail("tensor '" + printable(t.name) + "' row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
                    info->name + " block size " + std::to_string(info->block_size));
         t.nbytes = static_cast<size_t>(count / static_cast<uint64_t>(info->block_size) * info->type_size);
         t.offset = c.read<uint64_t>("tensor offset");
-        if (t.offset % alignment_ != 0) c.fail("tensor '" + t.name + "' offset is not aligned");
-        if (!tensor_index_.emplace(t.name, tensors_.size()).second) c.fail("duplicate tensor name '" + t.name + "'");
+        if (t.offset % alignment_ != 0) c.fail("tensor '" + printable(t.name) + "' offset is not aligned");
+        if (!tensor_index_.emplace(t.name, tensors_.size()).second) c.fail("duplicate tensor name '" + printable(t.name) + "'");
         tensors_.push_back(std::move(t));
     }
 

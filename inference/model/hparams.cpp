@@ -4,6 +4,7 @@
 
 #include "gguf/gguf_file.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 namespace kinglet {
 namespace {
@@ -31,6 +32,13 @@ float optional_float(const GgufFile& f, const std::string& key, float fallback) 
     return static_cast<float>(*v);
 }
 
+// Scales and bases that a non-positive value would turn into NaN or all-zero output.
+float optional_positive_float(const GgufFile& f, const std::string& key, float fallback) {
+    const float v = optional_float(f, key, fallback);
+    if (!(v > 0)) throw Error("model key '" + key + "' must be positive (it is " + std::to_string(v) + ")");
+    return v;
+}
+
 }  // namespace
 
 bool is_supported_arch(const std::string& arch) {
@@ -51,7 +59,7 @@ Hparams read_hparams(const GgufFile& f) {
     if (!arch) throw Error("model file has no 'general.architecture'");
     h.arch = *arch;
     if (!is_supported_arch(h.arch))
-        throw Error("unsupported model architecture '" + h.arch + "' (supported: " + supported_arch_list() + ")");
+        throw Error("unsupported model architecture '" + printable(h.arch) + "' (supported: " + supported_arch_list() + ")");
     const std::string p = h.arch + ".";
     constexpr int64_t kBig = 1 << 20;
 
@@ -68,15 +76,14 @@ Hparams read_hparams(const GgufFile& f) {
     h.head_dim = optional_int(f, p + "attention.key_length", default_head, 1, 4096);
     h.head_dim_v = optional_int(f, p + "attention.value_length", h.head_dim, 1, 4096);
     if (h.head_dim_v != h.head_dim) throw Error("models whose key and value head sizes differ are not supported");
-    h.norm_eps = optional_float(f, p + "attention.layer_norm_rms_epsilon", 1e-5f);
-    if (!(h.norm_eps > 0)) throw Error("attention.layer_norm_rms_epsilon must be positive");
+    h.norm_eps = optional_positive_float(f, p + "attention.layer_norm_rms_epsilon", 1e-5f);
 
     h.rope_dim = optional_int(f, p + "rope.dimension_count", h.head_dim, 2, h.head_dim);
     if (h.rope_dim % 2 != 0) throw Error("rope.dimension_count must be even");
-    h.rope_freq_base = optional_float(f, p + "rope.freq_base", 10000.0f);
-    h.rope_freq_base_local = optional_float(f, p + "rope.freq_base_swa", 10000.0f);
+    h.rope_freq_base = optional_positive_float(f, p + "rope.freq_base", 10000.0f);
+    h.rope_freq_base_local = optional_positive_float(f, p + "rope.freq_base_swa", 10000.0f);
     h.rope_orig_ctx = optional_int(f, p + "rope.scaling.original_context_length", 0, 0, 1 << 24);
-    h.rope_attn_factor = optional_float(f, p + "rope.scaling.attn_factor", 1.0f);
+    h.rope_attn_factor = optional_positive_float(f, p + "rope.scaling.attn_factor", 1.0f);
     auto scaling = f.get_string(p + "rope.scaling.type").value_or("none");
     float factor = optional_float(f, p + "rope.scaling.factor", 0.0f);
     if (scaling == "linear" && factor > 0) h.rope_freq_scale = 1.0f / factor;
@@ -94,7 +101,7 @@ Hparams read_hparams(const GgufFile& f) {
         int pattern = optional_int(f, p + "attention.sliding_window_pattern", 6, 1, 1024);
         if (h.sliding_window > 0)
             for (int l = 0; l < h.n_layer; ++l) h.layer_is_local[l] = (l + 1) % pattern != 0;
-        h.rope_freq_base_local = optional_float(f, p + "rope.freq_base_swa", 10000.0f);
+        h.rope_freq_base_local = optional_positive_float(f, p + "rope.freq_base_swa", 10000.0f);
     }
 
     // Vocabulary size: explicit key, else the token list.

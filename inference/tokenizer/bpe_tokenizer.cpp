@@ -4,13 +4,14 @@
 #include <queue>
 
 #include "tokenizer/unicode_util.h"
+#include "util/printable.h"
 
 namespace kinglet::tok {
 
 BpeTokenizer::BpeTokenizer(Vocab vocab) : VocabTokenizer(std::move(vocab)), pre_(pre_info(vocab_.pre)) {
     if (!pre_.known)
         std::fprintf(stderr, "kinglet: unknown BPE pre-tokenizer '%s', using GPT-2 rules; tokens may differ\n",
-                     vocab_.pre.c_str());
+                     printable(vocab_.pre).c_str());
     else if (vocab_.pre.empty())
         std::fprintf(stderr, "kinglet: the vocabulary names no BPE pre-tokenizer, using 'default'; tokens may differ\n");
 

@@ -66,8 +66,15 @@ std::string build_sp_model_proto(const Vocab& vocab, int unk_piece) {
     std::string out, scratch;
     out.reserve(vocab.text.size() * 24);
     const int n = vocab.size();
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
+        if (vocab.duplicates > 0 && vocab.find(vocab.text[i]) != i) {
+            // sentencepiece refuses a repeated piece. The repeat gets a name no text can
+            // match (invalid UTF-8), so ids stay aligned and encoding yields the first id.
+            put_piece(out, scratch, "\xFF\xFEkinglet-repeat-" + std::to_string(i), vocab.score[i], kTypeNormal);
+            continue;
+        }
         put_piece(out, scratch, vocab.text[i], vocab.score[i], i == unk_piece ? kTypeUnknown : kTypeNormal);
+    }
     if (unk_piece == n) {
         // Invalid UTF-8, so no input text (split at invalid bytes beforehand) can equal it.
         put_piece(out, scratch, "\xFF\xFEkinglet-unk", 0.0f, kTypeUnknown);

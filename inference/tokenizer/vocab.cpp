@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "gguf/gguf_file.h"
 #include "tokenizer/pretokenizer.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 namespace kinglet::tok {
 
@@ -98,13 +100,20 @@ void Vocab::build_index() {
     mask_ = cap - 1;
     slot_id_.assign(cap, -1);
     slot_hash_.assign(cap, 0);
+    duplicates = 0;
     for (size_t i = 0; i < text.size(); ++i) {
         const size_t h = std::hash<std::string_view>{}(text[i]);
         size_t k = h & mask_;
-        for (; slot_id_[k] >= 0; k = (k + 1) & mask_) {
-            if (slot_hash_[k] == static_cast<uint32_t>(h) && text[slot_id_[k]] == text[i])
-                fail("duplicate token in vocabulary: '" + text[i] + "' has ids " + std::to_string(slot_id_[k]) +
-                     " and " + std::to_string(i));
+        bool seen = false;
+        for (; slot_id_[k] >= 0 && !seen; k = (k + 1) & mask_)
+            seen = slot_hash_[k] == static_cast<uint32_t>(h) && text[slot_id_[k]] == text[i];
+        if (seen) {
+            // Published files have them (llama.cpp refuses some official Gemma GGUFs for it).
+            // The text keeps its first id; the later one still decodes to the same text.
+            if (duplicates++ == 0)
+                std::fprintf(stderr, "kinglet: token %zu repeats token %d ('%s'); text maps to the first\n", i,
+                             find(text[i]), printable(text[i]).c_str());
+            continue;
         }
         slot_id_[k] = static_cast<TokenId>(i);
         slot_hash_[k] = static_cast<uint32_t>(h);
@@ -143,7 +152,7 @@ Vocab load_vocab(const GgufFile& f) {
     } else if (*model == "gpt2") {
         v.model = Vocab::Model::Bpe;
     } else {
-        fail("unsupported tokenizer model '" + *model + "' (supported: 'llama' SentencePiece, 'gpt2' byte-level BPE)");
+        fail("unsupported tokenizer model '" + printable(*model) + "' (supported: 'llama' SentencePiece, 'gpt2' byte-level BPE)");
     }
     if (f.find(key_name("pre"))) {
         auto pre = f.get_string(key_name("pre"));

@@ -63,8 +63,10 @@ struct Vocab {
     // llama.cpp's rules make it one.
     TokenType effective_type(TokenId id) const;
 
-    // Called by load_vocab once `text` is final.
+    // Called by load_vocab once `text` is final. A text that appears twice keeps its
+    // first id (find() returns it); `duplicates` counts the later ones.
     void build_index();
+    size_t duplicates = 0;
 
 private:
     // Open-addressing text -> id table. Lookups are the hot path of loading a 150k-token
@@ -75,7 +77,7 @@ private:
 };
 
 // Reads tokenizer.ggml.* from the file. Throws kinglet::Error on anything malformed:
-// missing or mistyped arrays, lengths that disagree, duplicate tokens, special ids
+// missing or mistyped arrays, lengths that disagree, special ids
 // outside the vocabulary, unknown tokenizer models.
 Vocab load_vocab(const GgufFile& file);
 

@@ -416,6 +416,32 @@ private slots:
         }
     }
 
+    // A token that repeats an earlier one (official Gemma GGUFs have some): the file loads,
+    // text encodes to the first id, and the repeat still decodes to its text.
+    void repeatedTokensKeepFirstId() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto files = tok_test::write_repeat_vocabs(dir.path().toStdString());
+        QCOMPARE(files.size(), size_t(2));
+        struct Expect { const char* text; TokenId first, repeat; const char* piece; };
+        const Expect expect[] = {{"ab", 264, 266, " ab"}, {"ab", 257, 259, "ab"}};
+        for (size_t i = 0; i < files.size(); ++i) {
+            auto f = GgufFile::open(files[i].path);
+            std::unique_ptr<Tokenizer> tok;
+            try {
+                tok = Tokenizer::from_gguf(*f);
+            } catch (const Error& e) {
+                QFAIL(qPrintable(QString::fromStdString(files[i].what + ": " + e.what())));
+            }
+            QCOMPARE(tok->n_tokens(), expect[i].repeat + 1);
+            QCOMPARE(tok->encode(expect[i].text, false, false), std::vector<TokenId>{expect[i].first});
+            QCOMPARE(tok->token_to_piece(expect[i].repeat), std::string(expect[i].piece));
+            QCOMPARE(tok->token_to_piece(expect[i].first), std::string(expect[i].piece));
+            for (const auto& in : tok_test::nasty_inputs())
+                for (TokenId t : tok->encode(in, true, true)) QVERIFY(t >= 0 && t < expect[i].repeat);
+        }
+    }
+
     // 100k+ characters against a 150k-token vocabulary: well under a second.
     void speed() {
         KINGLET_REQUIRE_SHARED(qwen, "tokenizer/ggml-vocab-qwen2.gguf");

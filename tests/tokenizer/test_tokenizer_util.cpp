@@ -12,7 +12,9 @@ namespace tok_test {
 namespace {
 
 // A small SentencePiece vocabulary: <unk> <s> </s>, the 256 byte tokens, some pieces.
-void spm_base(GgufWriter& w) {
+// `repeats` are appended as normal pieces (texts already in the vocabulary, for the
+// repeated-token case).
+void spm_base(GgufWriter& w, const std::vector<std::string>& repeats = {}) {
     std::vector<std::string> t = {"<unk>", "<s>", "</s>"};
     static const char* hex = "0123456789ABCDEF";
     for (int b = 0; b < 256; ++b) t.push_back(std::string("<0x") + hex[b >> 4] + hex[b & 15] + ">");
@@ -24,6 +26,11 @@ void spm_base(GgufWriter& w) {
     ty[1] = ty[2] = 3;
     for (int b = 0; b < 256; ++b) ty[3 + b] = 6;
     ty.back() = 3;
+    for (const std::string& r : repeats) {
+        t.push_back(r);
+        ty.push_back(1);
+        s.push_back(0.0f);
+    }
     for (size_t i = 259; i < t.size(); ++i) s[i] = -float(i);
     w.set_string("general.architecture", "llama");
     w.set_string("tokenizer.ggml.model", "llama");
@@ -36,7 +43,7 @@ void spm_base(GgufWriter& w) {
 }
 
 // A small byte-level BPE vocabulary: the 256 GPT-2 byte characters and a few merges.
-void bpe_base(GgufWriter& w, const std::vector<std::string>& merges) {
+void bpe_base(GgufWriter& w, const std::vector<std::string>& merges, const std::vector<std::string>& repeats = {}) {
     std::vector<std::string> t;
     for (int b = 0; b < 256; ++b) {
         const bool keep = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
@@ -55,13 +62,18 @@ void bpe_base(GgufWriter& w, const std::vector<std::string>& merges) {
     for (const char* p : {"\xC4\xA0" "a", "ab", "<|endoftext|>"}) t.push_back(p);
     std::vector<int32_t> ty(t.size(), 1);
     ty.back() = 3;
+    const uint32_t eos = uint32_t(t.size() - 1);
+    for (const std::string& r : repeats) {
+        t.push_back(r);
+        ty.push_back(1);
+    }
     w.set_string("general.architecture", "gpt2");
     w.set_string("tokenizer.ggml.model", "gpt2");
     w.set_string("tokenizer.ggml.pre", "gpt-2");
     w.set_string_array("tokenizer.ggml.tokens", t);
     w.set_i32_array("tokenizer.ggml.token_type", ty);
     w.set_string_array("tokenizer.ggml.merges", merges);
-    w.set_u32("tokenizer.ggml.eos_token_id", uint32_t(t.size() - 1));
+    w.set_u32("tokenizer.ggml.eos_token_id", eos);
 }
 
 std::vector<VocabFile> write_all(const std::string& dir,
@@ -97,9 +109,6 @@ std::vector<VocabFile> write_broken_vocabs(const std::string& dir) {
         {"tokens not strings", [](GgufWriter& w) { spm_base(w); w.set_i32_array("tokenizer.ggml.tokens", {1, 2, 3}); }},
         {"tokens not an array", [](GgufWriter& w) { spm_base(w); w.set_string("tokenizer.ggml.tokens", "abc"); }},
         {"scores not numbers", [](GgufWriter& w) { spm_base(w); w.set_string_array("tokenizer.ggml.scores", std::vector<std::string>(266, "x")); }},
-        {"duplicate token", [](GgufWriter& w) { spm_base(w); w.set_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "a", "a"});
-                                                  w.set_f32_array("tokenizer.ggml.scores", std::vector<float>(5, 0.f));
-                                                  w.set_i32_array("tokenizer.ggml.token_type", std::vector<int32_t>(5, 1)); }},
         {"add_bos_token not a bool", [](GgufWriter& w) { spm_base(w); w.set_string("tokenizer.ggml.add_bos_token", "yes"); }},
         {"BOS added but absent", [](GgufWriter& w) { bpe_base(w, {"a b"}); w.set_bool("tokenizer.ggml.add_bos_token", true); }},
         {"BPE without merges", [](GgufWriter& w) { bpe_base(w, {}); w.set_u32("tokenizer.ggml.merges", 1); }},
@@ -130,6 +139,13 @@ std::vector<VocabFile> write_odd_vocabs(const std::string& dir) {
              w.set_i32_array("tokenizer.ggml.token_type", {1, 1, 1, 4});
              w.set_string_array("tokenizer.ggml.merges", {"a b", "ab ab"});
          }},
+    });
+}
+
+std::vector<VocabFile> write_repeat_vocabs(const std::string& dir) {
+    return write_all(dir, {
+        {"SentencePiece with a repeated piece", [](GgufWriter& w) { spm_base(w, {"\xE2\x96\x81" "ab"}); }},
+        {"BPE with a repeated token", [](GgufWriter& w) { bpe_base(w, {"\xC4\xA0 a", "a b"}, {"ab"}); }},
     });
 }
 

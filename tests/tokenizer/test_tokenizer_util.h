@@ -24,6 +24,10 @@ struct PreCase {
 };
 std::vector<PreCase> pretokenizer_cases();
 
+// Vocabularies with a token that repeats an earlier one, as some published files have:
+// SentencePiece "\u2581ab" (ids 264 and 266), byte-level BPE "ab" (ids 257 and 259).
+std::vector<VocabFile> write_repeat_vocabs(const std::string& dir);
+
 // Byte strings meant to upset a tokenizer (invalid UTF-8, NULs, huge runs...).
 std::vector<std::string> nasty_inputs();
 
