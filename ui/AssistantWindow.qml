@@ -67,6 +67,7 @@ ApplicationWindow {
                 color: Theme.text
             }
             Label {
+                textFormat: Text.PlainText
                 text: Assistant.sourceText.length > 0 ? qsTr("%L1 characters").arg(Assistant.sourceText.length) : ""
                 color: Theme.mutedText
                 font.pointSize: Theme.smallFontSize
@@ -139,6 +140,7 @@ ApplicationWindow {
                 enabled: Assistant.busy || Assistant.sourceText.trim().length > 0
                 readonly property bool primary: !Assistant.busy && enabled
                 contentItem: Text {
+                    textFormat: Text.PlainText
                     text: runButton.text
                     font: runButton.font
                     color: runButton.primary ? Theme.accentText : (runButton.enabled ? Theme.text : Theme.mutedText)
@@ -176,6 +178,7 @@ ApplicationWindow {
                 id: messageText
                 anchors.fill: parent
                 anchors.margins: 8
+                textFormat: Text.PlainText
                 text: Assistant.message
                 wrapMode: Text.Wrap
                 color: Theme.noticeText
@@ -207,6 +210,7 @@ ApplicationWindow {
             Item { Layout.fillWidth: !(Assistant.busy && Assistant.partCount > 1) }
             Label {
                 objectName: "assistantStatus"
+                textFormat: Text.PlainText
                 text: Assistant.status
                 color: Theme.mutedText
                 font.pointSize: Theme.smallFontSize

@@ -26,6 +26,7 @@ Rectangle {
         spacing: 8
         Label {
             Layout.fillWidth: true
+            textFormat: Text.PlainText
             text: banner.text
             wrapMode: Text.Wrap
             color: banner.warning ? Theme.noticeText : Theme.errorText

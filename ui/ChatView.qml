@@ -23,6 +23,7 @@ Rectangle {
             Layout.leftMargin: 18
             spacing: 8
             Label {
+                textFormat: Text.PlainText
                 text: Chat.currentTitle
                 font.pointSize: Theme.fontSize + 2
                 font.bold: true
@@ -120,6 +121,7 @@ Rectangle {
                     horizontalAlignment: Text.AlignHCenter
                     wrapMode: Text.Wrap
                     color: Theme.mutedText
+                    textFormat: Text.PlainText
                     text: Model.ready
                           ? qsTr("Everything runs on this computer; nothing you type leaves it. Enter sends, Shift+Enter starts a new line.")
                           : Model.state === "loading" ? qsTr("Loading the model\u2026")

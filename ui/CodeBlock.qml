@@ -23,6 +23,7 @@ Rectangle {
             Layout.leftMargin: 10
             Layout.rightMargin: 4
             Label {
+                textFormat: Text.PlainText
                 text: block.language.length > 0 ? block.language : qsTr("code")
                 color: Theme.mutedText
                 font.pointSize: Theme.smallFontSize

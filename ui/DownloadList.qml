@@ -57,6 +57,7 @@ ListView {
                 spacing: 8
                 Label {
                     Layout.fillWidth: true
+                    textFormat: Text.PlainText
                     text: row.title
                     font.bold: true
                     color: Theme.text
@@ -95,6 +96,7 @@ ListView {
                 color: Theme.mutedText
                 font.pointSize: Theme.smallFontSize
                 elide: Text.ElideRight
+                textFormat: Text.PlainText
                 text: [row.progressText, row.speedText, row.etaText].filter(s => s.length > 0).join("  \u00b7  ")
                 visible: row.status === "running" || row.status === "paused" || row.status === "queued"
             }
@@ -104,6 +106,7 @@ ListView {
                 wrapMode: Text.WrapAnywhere
                 color: row.status === "done" && !row.verified ? Theme.noticeText : Theme.mutedText
                 font.pointSize: Theme.smallFontSize
+                textFormat: Text.PlainText
                 text: row.note
             }
             Label {
@@ -111,6 +114,7 @@ ListView {
                 Layout.fillWidth: true
                 wrapMode: Text.Wrap
                 color: Theme.errorText
+                textFormat: Text.PlainText
                 text: row.error
             }
         }

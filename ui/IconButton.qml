@@ -14,6 +14,7 @@ ToolButton {
     ToolTip.text: tip
     ToolTip.delay: 600
     contentItem: Text {
+        textFormat: Text.PlainText
         text: control.text
         font: control.font
         color: control.enabled ? (control.hovered ? Theme.text : Theme.mutedText) : Theme.border

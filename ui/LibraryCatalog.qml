@@ -15,6 +15,7 @@ ColumnLayout {
         wrapMode: Text.Wrap
         color: Theme.mutedText
         font.pointSize: Theme.smallFontSize
+        textFormat: Text.PlainText
         text: qsTr("Downloads come from Hugging Face and go to the models folder. Q4_K_M files are smaller and faster; "
                    + "Q8_0 files are larger and a little better. Where no checksum has been published with Kinglet, the file "
                    + "is unverified: only its size is checked, and its SHA-256 is shown after the download.")
@@ -60,6 +61,7 @@ ListView {
                 spacing: 3
                 Label {
                     Layout.fillWidth: true
+                    textFormat: Text.PlainText
                     text: row.name + "  \u00b7  " + row.quantization
                     font.bold: true
                     color: Theme.text
@@ -67,6 +69,7 @@ ListView {
                 }
                 Label {
                     Layout.fillWidth: true
+                    textFormat: Text.PlainText
                     text: row.description
                     color: Theme.text
                     wrapMode: Text.Wrap
@@ -77,6 +80,7 @@ ListView {
                     color: Theme.mutedText
                     font.pointSize: Theme.smallFontSize
                     elide: Text.ElideRight
+                    textFormat: Text.PlainText
                     text: [row.sizeText, row.parametersText + " " + qsTr("parameters"), row.architecture, row.license,
                            row.sha256.length > 0 ? qsTr("checksum published") : qsTr("unverified: no published checksum")].join("  \u00b7  ")
                 }

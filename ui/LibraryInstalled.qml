@@ -86,6 +86,7 @@ ListView {
                     spacing: 8
                     Layout.fillWidth: true
                     Label {
+                        textFormat: Text.PlainText
                         text: row.name
                         font.bold: true
                         color: Theme.text
@@ -103,6 +104,7 @@ ListView {
                     color: Theme.mutedText
                     font.pointSize: Theme.smallFontSize
                     elide: Text.ElideMiddle
+                    textFormat: Text.PlainText
                     text: {
                         let parts = [row.sizeText]
                         if (row.contextLength > 0) parts.push(qsTr("%1 tokens of context").arg(row.contextLength.toLocaleString(Qt.locale(), 'f', 0)))
@@ -121,6 +123,7 @@ ListView {
                     visible: row.scanned && !row.supported
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
+                    textFormat: Text.PlainText
                     text: qsTr("Not supported by this version: %1").arg(row.reason)
                     color: Theme.errorText
                     font.pointSize: Theme.smallFontSize
@@ -129,6 +132,7 @@ ListView {
                     visible: row.scanned && row.supported && row.fitText.length > 0
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
+                    textFormat: Text.PlainText
                     text: (row.fitLevel === "wontFit" ? "\u26a0 " : "") + row.fitText
                     color: row.fitLevel === "wontFit" ? Theme.errorText
                            : row.fitLevel === "tight" ? Theme.noticeText : Theme.mutedText
@@ -189,6 +193,7 @@ ListView {
             width: parent.width
             wrapMode: Text.Wrap
             color: Theme.text
+            textFormat: Text.PlainText
             text: qsTr("%1: %2.\n\nLoading it may make the computer very slow or fail. Close other programs, or choose a smaller context in the settings or a smaller model.").arg(fitDialog.name).arg(fitDialog.detail)
         }
         footer: DialogButtonBox {
@@ -213,6 +218,7 @@ ListView {
             width: parent.width
             wrapMode: Text.Wrap
             color: Theme.text
+            textFormat: Text.PlainText
             text: qsTr("%1 (%2) will be deleted from the disk:\n%3").arg(deleteDialog.name).arg(deleteDialog.sizeText).arg(deleteDialog.path)
         }
         footer: DialogButtonBox {

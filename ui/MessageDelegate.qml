@@ -35,6 +35,7 @@ Item {
         spacing: 4
 
         Label {
+            textFormat: Text.PlainText
             text: root.mine ? qsTr("You") : qsTr("Assistant")
             font.pointSize: Theme.smallFontSize
             font.bold: true
@@ -193,6 +194,7 @@ Item {
                 onClicked: Chat.regenerate()
             }
             Label {
+                textFormat: Text.PlainText
                 text: root.info
                 visible: text.length > 0
                 color: root.messageState === "error" ? Theme.errorText : Theme.mutedText

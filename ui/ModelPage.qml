@@ -43,6 +43,7 @@ Rectangle {
             Label { text: qsTr("Models folder:"); color: Theme.mutedText }
             TextEdit {
                 Layout.fillWidth: true
+                textFormat: Text.PlainText
                 text: Library.modelsFolder
                 readOnly: true
                 selectByMouse: true
@@ -56,6 +57,7 @@ Rectangle {
         }
         Label {
             Layout.fillWidth: true
+            textFormat: Text.PlainText
             text: Library.memoryText
             color: Theme.mutedText
             font.pointSize: Theme.smallFontSize
@@ -84,6 +86,7 @@ Rectangle {
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
                     color: Theme.text
+                    textFormat: Text.PlainText
                     text: qsTr("Kinglet runs language models (GGUF files) on this computer, offline. Download one below: "
                                + "Qwen2.5 1.5B Instruct Q4_K_M is a good start. Or put a .gguf file you already have into the "
                                + "models folder and press Refresh.")
@@ -100,6 +103,7 @@ Rectangle {
 
         Label {
             visible: Model.state === "error"
+            textFormat: Text.PlainText
             text: Model.error
             color: Theme.errorText
             wrapMode: Text.Wrap

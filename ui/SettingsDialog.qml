@@ -44,6 +44,7 @@ Dialog {
             ToolTip.delay: 600
         }
         Label {
+            textFormat: Text.PlainText
             text: slider.value.toFixed(sliderRow.decimals)
             Layout.preferredWidth: 40
             horizontalAlignment: Text.AlignRight
@@ -229,6 +230,7 @@ Dialog {
                     color: Theme.mutedText
                     font.pointSize: Theme.smallFontSize
                     visible: text.length > 0 && dialog.shortcut.available
+                    textFormat: Text.PlainText
                     text: dialog.shortcut.status
                 }
                 TextEdit {

@@ -82,6 +82,7 @@ Rectangle {
                     spacing: 6
                     Label {
                         visible: !row.editing
+                        textFormat: Text.PlainText
                         text: row.title
                         elide: Text.ElideRight
                         color: Theme.text
@@ -100,6 +101,7 @@ Rectangle {
                     }
                     Label {
                         visible: !row.editing && !menuButton.visible
+                        textFormat: Text.PlainText
                         text: row.when
                         color: Theme.mutedText
                         font.pointSize: Theme.smallFontSize
@@ -133,6 +135,7 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.Wrap
                 color: Theme.mutedText
+                textFormat: Text.PlainText
                 text: Chat.searchText.length > 0 ? qsTr("No chat contains \u201c%1\u201d.").arg(Chat.searchText)
                                                  : qsTr("Your chats will appear here.")
             }

@@ -28,6 +28,7 @@ Rectangle {
             ToolTip.text: Model.path + "\n" + qsTr("Prompt format: %1").arg(Model.promptFormat)
                           + (Model.fallbackReason.length > 0 ? "\n" + Model.fallbackReason : "")
             MouseArea { id: modelArea; anchors.fill: parent; hoverEnabled: true }
+            textFormat: Text.PlainText
             text: {
                 if (Model.state === "ready") {
                     var s = Model.name + "  \u00b7  " + Model.backend + " (" + Model.device + ")"
@@ -61,6 +62,7 @@ Rectangle {
         }
         Label {
             visible: Model.ready && Chat.tokensPerSecond > 0
+            textFormat: Text.PlainText
             text: qsTr("%1 tokens/s").arg(Chat.tokensPerSecond.toFixed(1))
             color: Theme.mutedText
             font.pointSize: Theme.smallFontSize
@@ -68,6 +70,7 @@ Rectangle {
         }
         Label {
             visible: Model.ready
+            textFormat: Text.PlainText
             text: Chat.contextUsed > 0 ? qsTr("Context %1 / %2 tokens").arg(Chat.contextUsed).arg(Model.contextSize)
                                        : qsTr("Context %1 tokens").arg(Model.contextSize)
             color: Chat.notice.length > 0 ? Theme.noticeText : Theme.mutedText

@@ -33,6 +33,7 @@ Rectangle {
         anchors.centerIn: parent
         spacing: 14
         Label {
+            textFormat: Text.PlainText
             text: toast.text
             color: Theme.dark ? "#1c1d21" : "#ffffff"
             font.pointSize: Theme.fontSize
@@ -49,6 +50,7 @@ Rectangle {
             onClicked: { toast.action(); toast.text = "" }
             // The toast is dark on light and light on dark: the accent of the other theme reads on it.
             contentItem: Text {
+                textFormat: Text.PlainText
                 text: actionButton.text
                 font: actionButton.font
                 color: Theme.dark ? "#1d4ed8" : "#8ab4f8"

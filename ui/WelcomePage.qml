@@ -183,6 +183,7 @@ Rectangle {
                         Layout.fillWidth: true
                         wrapMode: Text.Wrap
                         color: Theme.text
+                        textFormat: Text.PlainText
                         text: page.hasDemo
                               ? qsTr("The demo model is ready: a tiny model that writes short children's stories. It is no real assistant, but it shows that everything works.")
                               : qsTr("Get the demo model (%1): a tiny model that writes short children's stories. It is no real assistant, but it shows that everything works.")
@@ -212,6 +213,7 @@ Rectangle {
                         Layout.fillWidth: true
                         wrapMode: Text.Wrap
                         color: Theme.errorText
+                        textFormat: Text.PlainText
                         text: FirstRun.downloadError.length > 0 ? FirstRun.downloadError : qsTr("The download was stopped.")
                     }
                     ActionButton {

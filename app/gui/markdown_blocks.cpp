@@ -1,5 +1,7 @@
 #include "markdown_blocks.h"
 
+#include "markdown_escape.h"
+
 #include <QStringList>
 #include <QVariantMap>
 
@@ -68,7 +70,7 @@ QVector<MarkdownBlock> splitMarkdown(const QString& message) {
     bool inCode = false;
     auto flushText = [&] {
         const QString joined = text.join('\n');
-        if (!joined.trimmed().isEmpty()) out.push_back({MarkdownBlock::Kind::Text, joined, {}});
+        if (!joined.trimmed().isEmpty()) out.push_back({MarkdownBlock::Kind::Text, escapeRawHtml(joined), {}});
         text.clear();
     };
     const QStringList lines = markdown.split('\n');

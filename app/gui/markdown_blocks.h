@@ -12,7 +12,7 @@ namespace kinglet::app {
 struct MarkdownBlock {
     enum class Kind { Text, Code, Thinking };
     Kind kind = Kind::Text;
-    QString text;      // Markdown for Text, the raw code for Code
+    QString text;      // Markdown for Text (raw HTML escaped), the raw code for Code
     QString language;  // info string after the fence, e.g. "cpp"
 };
 

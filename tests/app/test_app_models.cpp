@@ -5,6 +5,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <QTextDocument>
+
 #include "conversation_list_model.h"
 #include "markdown_blocks.h"
 #include "message_list_model.h"
@@ -148,6 +150,29 @@ private slots:
         QCOMPARE(b.size(), 1);
         QCOMPARE(b[0].language, QString("cpp"));
         QCOMPARE(b[0].text, QString("int x;\n\nint y;"));
+    }
+
+    // Answers are text: HTML a model writes about shows as written (Qt's Markdown reader
+    // would pass it to its HTML importer, which drops tags and swallows what follows).
+    void rawHtmlStaysText() {
+        auto shown = [](const QString& answer) {
+            QTextDocument doc;
+            doc.setMarkdown(splitMarkdown(answer).value(0).text);
+            return doc.toPlainText();
+        };
+        QCOMPARE(shown("Wrap it in a <div> element and use <b>bold</b> tags."),
+                 QString("Wrap it in a <div> element and use <b>bold</b> tags."));
+        QCOMPARE(shown("Use <think> tags like this"), QString("Use <think> tags like this"));
+        QCOMPARE(shown("if a < b and b<c then"), QString("if a < b and b<c then"));
+        QCOMPARE(shown("Markdown still works: **bold**, `<span>` stays code"),
+                 QString("Markdown still works: bold, <span> stays code"));
+        QCOMPARE(shown(R"(A ``code `<x>` span`` and \<y> already escaped)"), QString("A code `<x>` span and <y> already escaped"));
+        QCOMPARE(shown("See <https://example.com/a?b=1> or <me@example.com>"),
+                 QString("See https://example.com/a?b=1 or me@example.com"));
+        QCOMPARE(shown("- item <li>\n\n    more <p> in the item"), QString("item <li>\nmore <p> in the item"));
+        // Indented code shows characters as they are, so nothing is escaped there.
+        QCOMPARE(shown("Code:\n\n    <html></html>"), QString("Code:\n<html></html>"));
+        QCOMPARE(splitMarkdown("plain text, no tags").value(0).text, QString("plain text, no tags"));
     }
 
     void stopFilter() {

@@ -93,6 +93,13 @@ void typeText(QWindow* window, const char* text) {
     for (const char* c = text; *c; ++c) QTest::keyClick(window, *c);
 }
 
+// Every item under root in the visual tree (delegates and loaded pages included).
+QList<QQuickItem*> allItems(QQuickItem* root) {
+    QList<QQuickItem*> out;
+    for (QQuickItem* child : root->childItems()) out << child << allItems(child);
+    return out;
+}
+
 bool anyItemShows(QQuickItem* root, const QString& needle) {
     for (QQuickItem* child : root->childItems()) {
         if (child->isVisible() && child->property("text").toString().contains(needle)) return true;
@@ -201,6 +208,46 @@ private slots:
         QVERIFY(!w.ctx->chat().notice().isEmpty());
         QVERIFY(anyItemShows(w.window->contentItem(), "no longer fit"));
         QVERIFY(w.shot("context-notice.png"));
+    }
+
+    // Text a person or a model wrote shows as written. Qt reads text that looks like HTML
+    // as markup unless told otherwise: a chat titled "Why does <b>bold</b> vanish?" would
+    // lose its tags, and an answer mentioning <div> would lose everything after it.
+    void markupShowsAsText() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        Window w;
+        {
+            ChatStore s;
+            QCOMPARE(s.open(w.dir.filePath("chats.sqlite")), ChatStore::OpenStatus::Ok);
+            const QDateTime t = QDateTime::currentDateTime();
+            QVERIFY(s.saveConversation({"html", "Why does <b>bold</b> vanish? a &lt; b", QString(), t, t}));
+            QVERIFY(s.saveMessage({"h1", "html", 0, "user", "What does <br> do?", MessageState::Complete, t, {}}));
+            QVERIFY(s.saveMessage({"h2", "html", 1, "assistant", "Wrap it in a <div> element, then close it with </div>.",
+                                   MessageState::Complete, t, {}}));
+        }
+        QVERIFY(w.start(true));
+        w.ctx->chat().selectConversation("html");
+        QTest::qWait(200);
+        QVERIFY(w.shot("markup-as-text.png"));
+
+        int titles = 0;
+        bool answerShown = false;
+        for (QQuickItem* item : allItems(w.window->contentItem())) {
+            const QString text = item->property("text").toString();
+            if (item->inherits("QQuickText") && text.contains("<b>bold</b>")) {
+                ++titles;
+                QCOMPARE(item->property("textFormat").toInt(), int(Qt::PlainText));
+            }
+            if (item->inherits("QQuickTextEdit") && item->isVisible()) {
+                QString shown;
+                const int length = item->property("length").toInt();
+                QVERIFY(QMetaObject::invokeMethod(item, "getText", Q_RETURN_ARG(QString, shown), Q_ARG(int, 0),
+                                                  Q_ARG(int, length)));
+                if (shown.contains("Wrap it in a <div> element, then close it with </div>.")) answerShown = true;
+            }
+        }
+        QVERIFY2(titles >= 2, "the sidebar and the header both show the title");
+        QVERIFY(answerShown);
     }
 
     void storageProblemOffersAWayOut() {
