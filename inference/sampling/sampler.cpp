@@ -2,19 +2,52 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
+
+#include "util/error.h"
 
 namespace kinglet {
 
+namespace {
+
+// A NaN can never win, +infinity counts as the largest finite score. NaN would break the
+// ordering that sorting needs (undefined behaviour, a crash in practice).
+float usable(float logit) {
+    if (std::isnan(logit)) return -std::numeric_limits<float>::infinity();
+    return std::min(logit, std::numeric_limits<float>::max());
+}
+
+[[noreturn]] void no_usable_logits() {
+    throw Error("the model's output has no usable score (every logit is NaN or -infinity); the model file may be damaged");
+}
+
+}  // namespace
+
 TokenId argmax(std::span<const float> logits) {
-    return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    TokenId best = -1;
+    float best_logit = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < logits.size(); ++i) {
+        const float l = usable(logits[i]);
+        if (best < 0 || l > best_logit) {
+            best = TokenId(i);
+            best_logit = l;
+        }
+    }
+    if (best < 0 || best_logit == -std::numeric_limits<float>::infinity()) no_usable_logits();
+    return best;
 }
 
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
 TokenId Sampler::sample(std::span<const float> logits, std::span<const TokenId> history) {
     candidates_.resize(logits.size());
-    for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {TokenId(i), logits[i], 0.0f};
+    bool any_usable = false;
+    for (size_t i = 0; i < logits.size(); ++i) {
+        candidates_[i] = {TokenId(i), usable(logits[i]), 0.0f};
+        any_usable |= candidates_[i].logit > -std::numeric_limits<float>::infinity();
+    }
+    if (!any_usable) no_usable_logits();
 
     // Repetition penalty (CTRL-style): shrink the logits of recently used tokens.
     if (params_.repeat_penalty != 1.0f && params_.repeat_last_n > 0) {

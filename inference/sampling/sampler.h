@@ -24,6 +24,7 @@ class Sampler {
 public:
     explicit Sampler(const SamplingParams& params);
     // history: the tokens so far (the repetition penalty looks at the last repeat_last_n).
+    // NaN logits are never chosen; throws kinglet::Error when no logit is usable.
     TokenId sample(std::span<const float> logits, std::span<const TokenId> history);
 
 private:
@@ -33,6 +34,7 @@ private:
     std::vector<Candidate> candidates_;
 };
 
+// The largest logit, NaN skipped; throws kinglet::Error when none is usable.
 TokenId argmax(std::span<const float> logits);
 
 }  // namespace kinglet

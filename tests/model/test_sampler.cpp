@@ -3,6 +3,7 @@
 #include <map>
 
 #include "sampling/sampler.h"
+#include "util/error.h"
 
 using namespace kinglet;
 
@@ -17,6 +18,37 @@ private slots:
         std::vector<float> logits = {0.1f, 3.0f, -1.0f, 2.9f};
         QCOMPARE(s.sample(logits, {}), 1);
         QCOMPARE(argmax(logits), 1);
+    }
+
+    // A damaged file or an overflow can put NaN or infinity in the logits. NaN breaks the
+    // ordering a sort needs (a crash in practice): it is never chosen, and when nothing
+    // else is left the caller gets an error to show.
+    void nanAndInfinityLogits() {
+        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+        std::vector<float> logits(5000);
+        for (size_t i = 0; i < logits.size(); ++i) logits[i] = i % 3 == 0 ? nan : float(i % 11) * 0.5f;
+        logits[7] = -inf;
+        const std::vector<TokenId> history = {1, 2, 3};
+        for (float temperature : {0.0f, 0.7f, 1.5f})
+            for (int top_k : {0, 40}) {
+                SamplingParams p;
+                p.temperature = temperature;
+                p.top_k = top_k;
+                Sampler s(p);
+                for (int i = 0; i < 50; ++i) {
+                    const TokenId id = s.sample(logits, history);
+                    QVERIFY(id >= 0 && size_t(id) < logits.size());
+                    QVERIFY(!std::isnan(logits[id]) && logits[id] > -inf);
+                }
+            }
+        logits[4] = inf;  // the largest finite score, so it wins greedily
+        QCOMPARE(argmax(logits), 4);
+        SamplingParams greedy;
+        greedy.temperature = 0;
+        QCOMPARE(Sampler(greedy).sample(logits, {}), 4);
+        std::vector<float> unusable = {nan, -inf, nan};
+        QVERIFY_THROWS_EXCEPTION(Error, argmax(unusable));
+        QVERIFY_THROWS_EXCEPTION(Error, Sampler(SamplingParams{}).sample(unusable, {}));
     }
 
     void sameSeedSameOutput() {
