@@ -89,6 +89,7 @@ Hparams read_hparams(const GgufFile& f) {
     if (scaling == "linear" && factor > 0) h.rope_freq_scale = 1.0f / factor;
     else if (auto fs = f.get_float(p + "rope.scale_linear"); fs && *fs > 0) h.rope_freq_scale = 1.0f / float(*fs);
     if (scaling == "yarn") throw Error("YaRN RoPE scaling is not supported yet");
+    h.rope_freq_scale_local = h.rope_freq_scale;
 
     h.rope_style = (h.arch == "llama") ? RopeStyle::Normal : RopeStyle::Neox;
     h.layer_is_local.assign(h.n_layer, false);
@@ -102,6 +103,9 @@ Hparams read_hparams(const GgufFile& f) {
         if (h.sliding_window > 0)
             for (int l = 0; l < h.n_layer; ++l) h.layer_is_local[l] = (l + 1) % pattern != 0;
         h.rope_freq_base_local = optional_positive_float(f, p + "rope.freq_base_swa", 10000.0f);
+        // Gemma 3 4B and larger scale positions by 1/8 (rope.scaling linear, factor 8) on the
+        // global layers only: the local layers keep the positions they were trained with.
+        h.rope_freq_scale_local = 1.0f;
     }
 
     // Vocabulary size: explicit key, else the token list.

@@ -30,6 +30,7 @@ struct Hparams {
     float rope_freq_base = 10000.0f;
     float rope_freq_base_local = 10000.0f;  // sliding-window layers (Gemma 3)
     float rope_freq_scale = 1.0f;   // linear scaling: positions are multiplied by this
+    float rope_freq_scale_local = 1.0f;  // the same for sliding-window layers (Gemma 3: never scaled)
     float rope_attn_factor = 1.0f;  // LongRoPE magnitude scaling (Phi-3)
     int rope_orig_ctx = 0;          // rope.scaling.original_context_length
 

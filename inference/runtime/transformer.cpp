@@ -27,7 +27,7 @@ Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend>
     const bool neox = h_.rope_style == RopeStyle::Neox;
     const float* ff = factors.empty() ? nullptr : factors.data();
     rope_global_ = make_rope_table(h_.rope_dim, h_.rope_freq_base, h_.rope_freq_scale, ff, neox, mscale);
-    rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale, ff, neox, mscale);
+    rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale_local, ff, neox, mscale);
 }
 
 int Transformer::kv_rows(int layer) const { return kv_layer_rows(h_, layer, n_ctx_, max_batch()); }

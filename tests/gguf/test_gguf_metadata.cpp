@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "runtime/generator.h"
 #include "runtime/session.h"
+#include "gguf_rewrite.h"
 #include "shared_data.h"
 #include "util/error.h"
 #include "util/printable.h"
@@ -19,32 +20,15 @@ using namespace kinglet;
 
 namespace {
 
-GgufValue number(GgufValueType type, double x) {
-    GgufValue v;
-    v.type = type;
-    if (type == GgufValueType::F32) v.v = x;
-    else v.v = static_cast<int64_t>(x);
-    return v;
-}
-
-GgufValue text(const std::string& s) {
-    GgufValue v;
-    v.type = GgufValueType::String;
-    v.v = s;
-    return v;
-}
-
-// What a key becomes: removed, or replaced with `value`.
-struct Tampering {
-    bool remove = false;
-    GgufValue value;
-};
+using kinglet_test::gguf_number;
+using kinglet_test::gguf_string;
+using Tampering = kinglet_test::KeyChange;  // removed, or replaced with `value`
 
 std::vector<Tampering> tamperings(const GgufValue& original) {
     std::vector<Tampering> out;
     out.push_back({true, {}});
-    out.push_back({false, text("")});
-    out.push_back({false, text("\x1b[31m" + std::string(3000, 'x'))});
+    out.push_back({false, gguf_string("")});
+    out.push_back({false, gguf_string("\x1b[31m" + std::string(3000, 'x'))});
     if (original.type == GgufValueType::Array) {
         GgufValue empty;
         empty.type = GgufValueType::Array;
@@ -53,22 +37,13 @@ std::vector<Tampering> tamperings(const GgufValue& original) {
         empty.v = a;
         out.push_back({false, empty});
     }
-    for (double x : {0.0, -1.0, 1e12}) out.push_back({false, number(GgufValueType::I64, x)});
-    for (double x : {0.0, -1.0, double(NAN), 1e30}) out.push_back({false, number(GgufValueType::F32, x)});
+    for (double x : {0.0, -1.0, 1e12}) out.push_back({false, gguf_number(GgufValueType::I64, x)});
+    for (double x : {0.0, -1.0, double(NAN), 1e30}) out.push_back({false, gguf_number(GgufValueType::F32, x)});
     return out;
 }
 
 void write_tampered(const GgufFile& f, const std::string& key, const Tampering& change, const std::string& path) {
-    GgufWriter w;
-    for (const auto& [k, v] : f.metadata()) {
-        if (k == "general.alignment") continue;  // the writer sets its own
-        if (k != key) w.set_value(k, v);
-        else if (!change.remove) w.set_value(k, change.value);
-    }
-    for (const TensorInfo& t : f.tensors())
-        w.add_tensor(t.name, t.type, std::vector<int64_t>(t.ne, t.ne + t.n_dims),
-                     std::vector<uint8_t>(t.data, t.data + t.nbytes));
-    w.write(path);
+    kinglet_test::rewrite_gguf(f, {{key, change}}, path);
 }
 
 // Loads the file and generates a few tokens on the CPU; returns the error, or "".
@@ -140,7 +115,7 @@ private slots:
         const std::string out = (dir.path() + "/rope.gguf").toStdString();
         auto f = GgufFile::open(path.toStdString());
         for (double base : {0.0, -10000.0}) {
-            write_tampered(*f, "qwen2.rope.freq_base", {false, number(GgufValueType::F32, base)}, out);
+            write_tampered(*f, "qwen2.rope.freq_base", {false, gguf_number(GgufValueType::F32, base)}, out);
             const std::string error = load_and_generate(out);
             QVERIFY2(error.find("qwen2.rope.freq_base' must be positive") != std::string::npos, error.c_str());
         }
@@ -152,7 +127,7 @@ private slots:
         QTemporaryDir dir;
         const std::string out = (dir.path() + "/name.gguf").toStdString();
         auto f = GgufFile::open(path.toStdString());
-        write_tampered(*f, "general.architecture", {false, text("\x1b]0;pwned\x07" + std::string(1 << 20, 'm'))}, out);
+        write_tampered(*f, "general.architecture", {false, gguf_string("\x1b]0;pwned\x07" + std::string(1 << 20, 'm'))}, out);
         const std::string error = load_and_generate(out);
         QVERIFY2(error.find("unsupported model architecture '\\x1B]0;pwned\\x07mmm") != std::string::npos, error.c_str());
         QVERIFY2(printable_message(error), error.c_str());
