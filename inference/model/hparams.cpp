@@ -88,7 +88,15 @@ Hparams read_hparams(const GgufFile& f) {
     float factor = optional_float(f, p + "rope.scaling.factor", 0.0f);
     if (scaling == "linear" && factor > 0) h.rope_freq_scale = 1.0f / factor;
     else if (auto fs = f.get_float(p + "rope.scale_linear"); fs && *fs > 0) h.rope_freq_scale = 1.0f / float(*fs);
-    if (scaling == "yarn") throw Error("YaRN RoPE scaling is not supported yet");
+    if (scaling == "yarn") {
+        if (!(factor > 0)) throw Error("model key '" + p + "rope.scaling.factor' must be positive for YaRN scaling");
+        h.rope_yarn = true;
+        h.rope_freq_scale = 1.0f / factor;
+        if (h.rope_orig_ctx == 0) h.rope_orig_ctx = h.n_ctx_train;
+        h.yarn_ext_factor = optional_float(f, p + "rope.scaling.yarn_ext_factor", 1.0f);
+        h.yarn_beta_fast = optional_float(f, p + "rope.scaling.yarn_beta_fast", 32.0f);
+        h.yarn_beta_slow = optional_float(f, p + "rope.scaling.yarn_beta_slow", 1.0f);
+    }
     h.rope_freq_scale_local = h.rope_freq_scale;
 
     h.rope_style = (h.arch == "llama") ? RopeStyle::Normal : RopeStyle::Neox;

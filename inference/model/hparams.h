@@ -33,6 +33,12 @@ struct Hparams {
     float rope_freq_scale_local = 1.0f;  // the same for sliding-window layers (Gemma 3: never scaled)
     float rope_attn_factor = 1.0f;  // LongRoPE magnitude scaling (Phi-3)
     int rope_orig_ctx = 0;          // rope.scaling.original_context_length
+    // YaRN (rope.scaling.type "yarn"): rope_freq_scale is 1/factor, applied fully to the
+    // slow dimensions and not at all to the fast ones, with a ramp between (see make_rope_table).
+    bool rope_yarn = false;
+    float yarn_ext_factor = 1.0f;  // how much of the ramp applies (0: plain linear scaling)
+    float yarn_beta_fast = 32.0f;  // rotations over the original context that end the ramp
+    float yarn_beta_slow = 1.0f;   // ... and that start it
 
     FfnActivation activation = FfnActivation::Silu;
     bool embed_scale_sqrt_dim = false;  // Gemma: embeddings multiplied by sqrt(n_embd)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "quant/gemm.h"
 #include "quant/vec_math.h"
@@ -118,16 +119,34 @@ void MatMul::run(ThreadPool& pool, const float* x, int n_tokens, const MatMulJob
 }
 
 RopeTable make_rope_table(int rope_dim, float freq_base, float freq_scale, const float* freq_factors, bool neox,
-                          float mscale) {
+                          float mscale, const YarnRamp* yarn) {
     RopeTable t;
     t.rope_dim = rope_dim;
     t.neox = neox;
     t.freq_scale = freq_scale;
     t.mscale = mscale;
+    const bool blend = yarn && yarn->ext_factor != 0.0f && freq_scale != 1.0f;
+    float low = 0.0f, high = 0.0f;  // the ramp, in dimension pairs
+    if (blend) {
+        // Pair i turns orig_ctx / (2 pi base^(2i/d)) times over the original context.
+        const auto pair_turning = [&](float turns) {
+            return float(rope_dim) * std::log(float(yarn->orig_ctx) / (turns * 2.0f * std::numbers::pi_v<float>)) /
+                   (2.0f * std::log(freq_base));
+        };
+        low = std::max(0.0f, std::floor(pair_turning(yarn->beta_fast)));
+        high = std::min(float(rope_dim - 1), std::ceil(pair_turning(yarn->beta_slow)));
+        t.freq_scale = 1.0f;  // folded into inv_freq below
+        t.mscale = mscale * (1.0f + 0.1f * std::log(1.0f / freq_scale));
+    }
     t.inv_freq.resize(rope_dim / 2);
     for (int i = 0; i < rope_dim / 2; ++i) {
         float f = std::pow(freq_base, -2.0f * float(i) / float(rope_dim));
         if (freq_factors) f /= freq_factors[i];
+        if (blend) {
+            const float ramp = 1.0f - std::clamp((float(i) - low) / std::max(0.001f, high - low), 0.0f, 1.0f);
+            const float keep = ramp * yarn->ext_factor;  // 1: unscaled, 0: scaled by freq_scale
+            f *= freq_scale * (1.0f - keep) + keep;
+        }
         t.inv_freq[i] = f;
     }
     return t;

@@ -53,8 +53,18 @@ struct RopeTable {
     bool neox = false;
     int rope_dim = 0;
 };
+// YaRN's blend: the dimension pairs that turn more than beta_fast times over the original
+// context keep their frequency, those turning fewer than beta_slow times are scaled by
+// freq_scale, with a linear ramp between; cos/sin grow by 1 + 0.1 ln(1 / freq_scale).
+struct YarnRamp {
+    float ext_factor = 1.0f;
+    float beta_fast = 32.0f;
+    float beta_slow = 1.0f;
+    int orig_ctx = 0;
+};
+// yarn: null for plain (linear) scaling. With YaRN the scale is folded into inv_freq.
 RopeTable make_rope_table(int rope_dim, float freq_base, float freq_scale, const float* freq_factors, bool neox,
-                          float mscale);
+                          float mscale, const YarnRamp* yarn = nullptr);
 // x holds n_heads heads of head_dim values for one token at position pos.
 void rope(float* x, int n_heads, int head_dim, int pos, const RopeTable& table);
 

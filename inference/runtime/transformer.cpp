@@ -26,7 +26,9 @@ Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend>
     }
     const bool neox = h_.rope_style == RopeStyle::Neox;
     const float* ff = factors.empty() ? nullptr : factors.data();
-    rope_global_ = make_rope_table(h_.rope_dim, h_.rope_freq_base, h_.rope_freq_scale, ff, neox, mscale);
+    const YarnRamp yarn{h_.yarn_ext_factor, h_.yarn_beta_fast, h_.yarn_beta_slow, h_.rope_orig_ctx};
+    rope_global_ = make_rope_table(h_.rope_dim, h_.rope_freq_base, h_.rope_freq_scale, ff, neox, mscale,
+                                   h_.rope_yarn ? &yarn : nullptr);
     rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale_local, ff, neox, mscale);
 }
 

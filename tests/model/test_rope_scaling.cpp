@@ -1,8 +1,10 @@
-// Linear RoPE scaling (rope.scaling.type "linear"): positions are divided by the factor.
+// RoPE scaling. Linear (rope.scaling.type "linear"): positions are divided by the factor.
 // Gemma 3 4B and larger carry factor 8, which applies to the global layers only; the
 // sliding-window layers keep the positions they were trained with (as in llama.cpp and
 // Hugging Face). Checked on the synthetic Gemma 3 file by making every layer local
 // (scaling must change nothing) or every layer global (it must change the logits).
+// YaRN ("yarn", Qwen long-context files): the table is checked against values worked out
+// by hand from the YaRN paper's definitions.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -10,6 +12,7 @@
 #include "gguf_rewrite.h"
 #include "model/hparams.h"
 #include "model/model.h"
+#include "runtime/cpu_ops.h"
 #include "runtime/session.h"
 #include "shared_data.h"
 
@@ -80,6 +83,50 @@ private slots:
         const auto global = logits_of(gemma_variant(*f, false, false, "global.gguf"));
         const auto global_scaled = logits_of(gemma_variant(*f, false, true, "global-scaled.gguf"));
         QVERIFY2(max_abs_diff(global, global_scaled) > 1e-3, "scaling must move the global layers' positions");
+    }
+
+    // Qwen-style YaRN: head dim 128, base 1e6, original context 32768, factor 4, betas 32/1.
+    // Pair i turns 32768 / (2 pi 1e6^(i/64)) times over the original context: 32 turns at
+    // i = 23.6 and 1 turn at i = 39.7, so pairs up to 23 keep their frequency, pairs from 40
+    // on are divided by 4, and pair 30 is 7/17 of the way: factor 0.25 + 0.75 * 10/17.
+    void yarnTable() {
+        const YarnRamp yarn{1.0f, 32.0f, 1.0f, 32768};
+        const RopeTable t = make_rope_table(128, 1e6f, 0.25f, nullptr, true, 1.0f, &yarn);
+        const auto base_freq = [](int i) { return std::pow(1e6f, -2.0f * float(i) / 128.0f); };
+        QCOMPARE(t.freq_scale, 1.0f);
+        QVERIFY(std::fabs(t.mscale - 1.1386294f) < 1e-5f);  // 1 + 0.1 ln 4
+        for (int i : {0, 10, 23}) QVERIFY(std::fabs(t.inv_freq[i] / base_freq(i) - 1.0f) < 1e-5f);
+        for (int i : {40, 50, 63}) QVERIFY(std::fabs(t.inv_freq[i] / base_freq(i) - 0.25f) < 1e-5f);
+        QVERIFY(std::fabs(t.inv_freq[30] / base_freq(30) - (0.25f + 0.75f * 10.0f / 17.0f)) < 1e-5f);
+        // ext_factor 0 is plain linear scaling.
+        const YarnRamp none{0.0f, 32.0f, 1.0f, 32768};
+        const RopeTable linear = make_rope_table(128, 1e6f, 0.25f, nullptr, true, 1.0f, &none);
+        QCOMPARE(linear.freq_scale, 0.25f);
+        QCOMPARE(linear.mscale, 1.0f);
+    }
+
+    // A file that asks for YaRN loads with it (it used to be refused) and differs from
+    // both unscaled and linearly scaled positions.
+    void yarnFromTheFile() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-qwen2-f16.gguf");
+        auto f = GgufFile::open(path.toStdString());
+        const auto with = [&](const char* type, const char* name) {
+            kinglet_test::rewrite_gguf(*f, {{"qwen2.rope.scaling.type", {false, gguf_string(type)}},
+                                            {"qwen2.rope.scaling.factor", {false, gguf_number(GgufValueType::F32, 4.0)}},
+                                            {"qwen2.rope.scaling.original_context_length",
+                                             {false, gguf_number(GgufValueType::U32, 64)}}},
+                                       tmp(name));
+            return tmp(name);
+        };
+        const std::string yarn = with("yarn", "yarn.gguf");
+        const Hparams h = read_hparams(*GgufFile::open(yarn));
+        QVERIFY(h.rope_yarn);
+        QCOMPARE(h.rope_freq_scale, 0.25f);
+        QCOMPARE(h.rope_orig_ctx, 64);
+        const auto plain = logits_of(path.toStdString());
+        const auto yarn_logits = logits_of(yarn);
+        QVERIFY(max_abs_diff(plain, yarn_logits) > 1e-3);
+        QVERIFY(max_abs_diff(logits_of(with("linear", "linear.gguf")), yarn_logits) > 1e-3);
     }
 
     // Other architectures scale every layer.
