@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "chat/jinja_eval.h"
+#include "chat/jinja_filters_text.h"
 #include "chat/jinja_json.h"
 #include "chat/jinja_parser.h"
 #include "chat/jinja_string.h"
@@ -34,7 +35,8 @@ const std::string& need_str(const Value& v, const char* filter) {
 
 Value ignore_case(const Value& v) { return v.is_string() ? Value(py_lower(v.as_string())) : v; }
 
-// Jinja's make_attrgetter: "a.b.0" walks items (numbers become indices).
+// Jinja's make_attrgetter: "a.b.0" walks items (numbers become indices). With a default
+// (None counts as none given), a step that comes out undefined goes on from the default.
 Value attr_path(Context& ctx, Value item, const Value& attribute, const Value& fallback = Value()) {
     if (attribute.is_none() || attribute.is_undefined()) return item;
     std::vector<Value> parts;
@@ -47,20 +49,27 @@ Value attr_path(Context& ctx, Value item, const Value& attribute, const Value& f
     } else {
         parts.push_back(attribute);
     }
+    const bool has_default = !fallback.is_undefined() && !fallback.is_none();
     for (const Value& p : parts) {
         item = get_item(ctx, item, p);
-        if (item.is_undefined() && !fallback.is_undefined()) return fallback;
+        if (item.is_undefined() && has_default) item = fallback;
     }
     return item;
 }
 
-// Python's sorted(): stable; reverse keeps equal items in their original order.
-void sort_values(std::vector<Value>& items, const std::vector<Value>& keys, bool reverse) {
-    std::vector<size_t> order(items.size());
+// The order Python's sorted() puts keys in: stable; reverse keeps equal keys in their
+// original order.
+std::vector<size_t> sorted_order(const std::vector<Value>& keys, bool reverse) {
+    std::vector<size_t> order(keys.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return reverse ? compare(keys[b], keys[a]) < 0 : compare(keys[a], keys[b]) < 0;
     });
+    return order;
+}
+
+void sort_values(std::vector<Value>& items, const std::vector<Value>& keys, bool reverse) {
+    const std::vector<size_t> order = sorted_order(keys, reverse);
     std::vector<Value> out;
     out.reserve(items.size());
     for (size_t i : order) out.push_back(std::move(items[i]));
@@ -432,6 +441,41 @@ Value f_dictsort(Context&, const Value& v, const Args& a) {
     return Value::list(std::move(items));
 }
 
+// Jinja's groupby: items sorted by the attribute, then one (grouper, list) namedtuple per
+// run of equal keys. Case-insensitive by default: strings sort and group lowercased, and
+// the grouper keeps the spelling of the group's first item.
+Value f_groupby(Context& ctx, const Value& v, const Args& a) {
+    ArgReader r("groupby", a, {"attribute", "default", "case_sensitive"});
+    const Value& attribute = r.get(0);
+    const Value fallback = r.get_or(1, Value::none());
+    const bool cs = r.get_or(2, Value(false)).truthy();
+    const std::vector<Value> items = iterate(v);
+    std::vector<Value> keys;
+    keys.reserve(items.size());
+    for (const Value& item : items) {
+        ctx.tick();
+        const Value k = attr_path(ctx, item, attribute, fallback);
+        keys.push_back(cs ? k : ignore_case(k));
+    }
+    const std::vector<size_t> order = sorted_order(keys, false);
+    static const char* const kFields[] = {"grouper", "list"};
+    std::vector<Value> groups;
+    for (size_t start = 0, end = 0; start < order.size(); start = end) {
+        std::vector<Value> members{items[order[start]]};
+        // Like itertools.groupby, each key is compared with the group's first key.
+        for (end = start + 1; end < order.size() && equals(keys[order[start]], keys[order[end]]); ++end) {
+            ctx.tick();
+            members.push_back(items[order[end]]);
+        }
+        const Value& first = items[order[start]];
+        Value grouper = cs ? keys[order[start]] : attr_path(ctx, first, attribute, fallback);
+        Value group = Value::tuple({std::move(grouper), Value::list(std::move(members))});
+        group.as_list().field_names = kFields;
+        groups.push_back(std::move(group));
+    }
+    return Value::list(std::move(groups));
+}
+
 Value min_max(Context& ctx, const Value& v, const Args& a, bool want_max) {
     ArgReader r(want_max ? "max" : "min", a, {"case_sensitive", "attribute"});
     std::vector<Value> items = iterate(v);
@@ -609,7 +653,8 @@ const std::unordered_map<std::string, FilterFn>& filters() {
         {"select", f_select},   {"selectattr", f_selectattr}, {"sort", f_sort},   {"string", f_string},
         {"sum", f_sum},         {"title", f_title},     {"tojson", f_tojson},     {"trim", f_trim},
         {"unique", f_unique},   {"upper", f_upper},     {"wordcount", f_wordcount}, {"slice", f_slice},
-        {"truncate", f_truncate}, {"filesizeformat", f_filesizeformat},
+        {"truncate", f_truncate}, {"filesizeformat", f_filesizeformat}, {"groupby", f_groupby},
+        {"striptags", f_striptags}, {"wordwrap", f_wordwrap},
     };
     return table;
 }

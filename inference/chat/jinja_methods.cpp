@@ -1,5 +1,5 @@
 // Python methods templates call on str, dict and list values, and the global functions
-// (range, namespace, dict, joiner, raise_exception, strftime_now).
+// (range, namespace, dict, joiner, cycler, raise_exception, strftime_now).
 // GCC 12 warns falsely inside std::string concatenation (GCC bug 105329).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
@@ -299,6 +299,40 @@ Value bound_method(const Value& obj, const std::string& name) {
 
 namespace {
 
+// Jinja's Cycler: an object (not a function) that hands out its items in turn.
+// `current` is the item next() returns next; reset() starts over. The methods share the
+// cycler's state, and it holds none of them, so no reference cycle forms.
+struct Cycler : Callable, std::enable_shared_from_this<Cycler> {
+    std::vector<Value> items;
+    size_t pos = 0;
+
+    Value call(Context&, Args&) override { fail("'Cycler' object is not callable"); }
+    std::string repr() const override { return "<jinja2.utils.Cycler object>"; }
+    bool callable() const override { return false; }
+    std::string type_name() const override { return "Cycler"; }
+
+    Value attribute(const std::string& name) override {
+        if (name == "current") return items[pos];
+        if (name == "pos") return Value(pos);
+        if (name == "items") return Value::tuple(items);
+        auto self = shared_from_this();
+        if (name == "next")
+            return native("next", [self](Context&, Args& a) {
+                ArgReader none("next", a, {});
+                Value item = self->items[self->pos];
+                self->pos = (self->pos + 1) % self->items.size();
+                return item;
+            });
+        if (name == "reset")
+            return native("reset", [self](Context&, Args& a) {
+                ArgReader none("reset", a, {});
+                self->pos = 0;
+                return Value::none();
+            });
+        return Value();
+    }
+};
+
 // dict(...) / namespace(...): a mapping or iterable of pairs, then keyword arguments.
 void fill_mapping(DictData& d, const Args& a, const char* what) {
     if (a.pos.size() > 1) fail(std::string(what) + " expected at most 1 argument");
@@ -349,17 +383,27 @@ void add_builtin_globals(Scope& scope) {
         fill_mapping(d.as_dict(), a, "dict");
         return d;
     });
+    // joiner(sep): a function returning "" the first time it is called, sep (as given)
+    // every time after.
     scope.vars["joiner"] = native("joiner", [](Context&, Args& a) {
         ArgReader r("joiner", a, {"sep"});
-        const std::string sep = to_str(r.get_or(0, Value(", ")));
+        const Value sep = r.get_or(0, Value(", "));
         auto used = std::make_shared<bool>(false);
-        return native("joiner", [sep, used](Context&, Args&) {
+        return native("joiner", [sep, used](Context&, Args& call_args) {
+            ArgReader none("joiner", call_args, {});
             if (!*used) {
                 *used = true;
                 return Value("");
             }
-            return Value(sep);
+            return sep;
         });
+    });
+    scope.vars["cycler"] = native("cycler", [](Context&, Args& a) {
+        if (!a.kw.empty()) fail("Cycler.__init__() got an unexpected keyword argument '" + a.kw[0].first + "'");
+        if (a.pos.empty()) fail("at least one item has to be provided");
+        auto cycler = std::make_shared<Cycler>();
+        cycler->items = a.pos;
+        return Value(std::shared_ptr<Callable>(std::move(cycler)));
     });
     scope.vars["raise_exception"] = native("raise_exception", [](Context&, Args& a) -> Value {
         ArgReader r("raise_exception", a, {"message"});

@@ -318,7 +318,16 @@ Value get_attr(Context&, const Value& obj, const std::string& name) {
         case Kind::List: {
             Value m = bound_method(obj, name);
             if (!m.is_undefined() || !m.undefined_hint().empty()) return m;
+            if (obj.is_list()) {
+                const ListData& l = obj.as_list();
+                for (size_t i = 0; i < l.field_names.size() && i < l.items.size(); ++i)
+                    if (name == l.field_names[i]) return l.items[i];
+            }
             return no_attribute(obj, name);
+        }
+        case Kind::Callable: {
+            Value a = obj.as_callable()->attribute(name);
+            return a.is_undefined() ? no_attribute(obj, name) : a;
         }
         default: return no_attribute(obj, name);
     }

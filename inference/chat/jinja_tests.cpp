@@ -36,7 +36,9 @@ bool t_iterable(Context&, const Value& v, const Args&) {
     return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
 }
 // Undefined has __call__ (it raises), so Python calls it callable.
-bool t_callable(Context&, const Value& v, const Args&) { return v.is_callable() || v.is_undefined(); }
+bool t_callable(Context&, const Value& v, const Args&) {
+    return (v.is_callable() && v.as_callable()->callable()) || v.is_undefined();
+}
 bool t_escaped(Context&, const Value&, const Args&) { return false; }
 bool t_lower(Context&, const Value& v, const Args&) { return py_islower(to_str(v)); }
 bool t_upper(Context&, const Value& v, const Args&) { return py_isupper(to_str(v)); }

@@ -154,6 +154,8 @@ int compare_impl(const Value& a, const Value& b, int depth) {
 
 void fail(const std::string& message) { throw Failure(message); }
 
+Value Callable::attribute(const std::string&) { return Value(); }
+
 Value Value::list(std::vector<Value> items, bool tuple) {
     if (items.size() > kMaxIterableItems) fail("list too long");
     auto l = std::make_shared<ListData>();
@@ -237,7 +239,7 @@ std::string type_name(const Value& v) {
         case Kind::List: return v.as_list().tuple ? "tuple" : "list";
         case Kind::Dict: return "dict";
         case Kind::Namespace: return "Namespace";
-        case Kind::Callable: return "function";
+        case Kind::Callable: return v.as_callable()->type_name();
     }
     return "object";
 }

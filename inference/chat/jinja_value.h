@@ -1,12 +1,14 @@
 // The values a Jinja template computes with, modelled on the Python objects Jinja2 uses:
 // Undefined, None, bool, int, float, str, list/tuple, dict (insertion-ordered), namespace
-// and callables (macros, filters' helpers, bound methods). Lists, dicts and namespaces are
-// shared by reference like Python objects; everything else is a plain value.
+// and callables (macros, filters' helpers, bound methods, and objects such as cycler()).
+// Lists, dicts, namespaces and callables are shared by reference like Python objects;
+// everything else is a plain value.
 #pragma once
 #include <concepts>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +50,9 @@ struct ListData {
     std::vector<Value> items;
     bool tuple = false;
     int depth = 1;
+    // A namedtuple's item names (groupby's grouper/list), read as attributes; they point to
+    // static storage. Empty for plain lists and tuples.
+    std::span<const char* const> field_names;
 };
 
 struct DictData {
@@ -70,10 +75,15 @@ struct Args {
     std::vector<std::pair<std::string, Value>> kw;
 };
 
+// Functions, and the few Python objects templates get from Jinja (cycler): these are not
+// callable and answer `obj.name` through attribute() instead.
 struct Callable {
     virtual ~Callable() = default;
     virtual Value call(Context& ctx, Args& args) = 0;
     virtual std::string repr() const = 0;
+    virtual bool callable() const { return true; }
+    virtual std::string type_name() const { return "function"; }
+    virtual Value attribute(const std::string& name);  // undefined: no such attribute
 };
 
 enum class Kind : uint8_t { Undefined, None, Bool, Int, Float, String, List, Dict, Namespace, Callable };

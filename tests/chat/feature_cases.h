@@ -171,6 +171,24 @@ b'|indent(3, blank=true) }}|{{ 'x'|indent('>> ', first=true) }})J",
      R"J([[3, 1], [2]]|[[1, 2], [3, 4], [5, 0]]|Hello World|Hello ~|a b...|hél...|1 Byte|999 Bytes|123.5 kB|1.5 KiB)J"},
     {"filters: misc", R"J({{ l|reverse|list }}|{{ 'abc'|reverse }}|{{ 'a b   c'|wordcount }}|{{ 'x'|center(5) }}|{{ '%s=%d'|format('a', 3) }}|{{ l|batch(2)|list }}|{{ 'a<b>&"'|e }}|{{ 'q'|safe }}|{{ x|string ~ 'z' }}|{{ s|attr('upper')() }})J",
      R"J([2, 1, 3]|cba|3|  x  |a=3|[[3, 1], [2]]|a&lt;b&gt;&amp;&#34;|q|3z|HELLO WORLD)J"},
+    {"filters: groupby", R"J({% for role, items in messages|groupby('role') %}{{ role }}={{ items|map(attribute='content')|join(',') }};{% endfor %}|{% for g in [{'c': 'NY', 'n': 1}, {'c': 'ca', 'n': 2}, {'c': 'CA', 'n': 3}]|groupby('c') %}{{ g.grouper }}:{{ g.list|map(attribute='n')|join }};{% endfor %}|{{ [{'c': 'NY'}, {'c': 'ca'}, {'c': 'CA'}]|groupby('c', case_sensitive=true)|map('first')|list }}|{{ [{'a': 1}, {'b': 2}, {'a': 0}]|groupby('a', default=1) }}|{{ [[1, 'x'], [0, 'y'], [1, 'z']]|groupby(0)|map('last')|list }}|{{ [[1, 'x'], [0, 'y']]|groupby('1') }}|{{ [{'u': {'city': 'B'}}, {'u': {'city': 'A'}}]|groupby('u.city')|map(attribute='grouper')|join }})J",
+     R"J(assistant=Yo;system=Sys;user=Hi;|ca:23;NY:1;|['CA', 'NY', 'ca']|[(0, [{'a': 0}]), (1, [{'a': 1}, {'b': 2}])]|[[[0, 'y']], [[1, 'x'], [1, 'z']]]|[('x', [[1, 'x']]), ('y', [[0, 'y']])]|AB)J"},
+    {"filters: groupby results are (grouper, list) tuples", R"J({% set g = (messages|groupby('role'))[1] %}{{ g }}|{{ g[0] }}{{ g['grouper'] }}{{ g.list|length }}|{{ g|tojson }}|{{ g == ('system', [messages[0]]) }}|{{ []|groupby('a') }}|{{ [{'a': 1}]|groupby('b') }}|{{ [{'a': 'x'}, {'a': 'X'}, {'a': 'x'}]|groupby('a')|length }})J",
+     R"J(('system', [{'role': 'system', 'content': 'Sys'}])|systemsystem1|["system", [{"role": "system", "content": "Sys"}]]|True|[]|[(Undefined, [{'a': 1}])]|1)J"},
+    {"filters: striptags", R"J({{ '<p>Hello <b>World</b></p>'|striptags }}|{{ 'Main &raquo;\t<em>About</em>\n\n  next  '|striptags }}|{{ 'a <!-- note <b>bold</b> --> b'|striptags }}|{{ 'a<!-->b<!--->c'|striptags }}|{{ 'x <!-- open'|striptags }}|{{ 'x <unclosed'|striptags }}|{{ '<<!-- a -->!-- b -->c'|striptags }}|{{ '&lt;b&gt; &amp;amp; &quot;q&quot; &#39;&#x41;&#66;'|striptags }}|{{ '&amp &ampx &notin; &notit; &copy2024 &check; &foo; &#; &#128; &#0; &#xD800;'|striptags }}|{{ none|striptags }}[{{ undefined_var|striptags }}])J",
+     R"J(Hello World|Main » About next|a b|abc|x <!-- open|x <unclosed|c|<b> &amp; "q" 'AB|& &x ∉ ¬it; ©2024 ✓ &foo; &#; € � �|None[])J"},
+    {"filters: wordwrap", R"J({{ 'The quick brown fox jumps over the lazy dog'|wordwrap(10) }}|{{ 'The quick brown fox'|wordwrap(9, wrapstring='<br>') }}|{{ 'Supercalifragilistic is long'|wordwrap(8) }}|{{ 'Supercalifragilistic is long'|wordwrap(8, false) }}|{{ 'Look, goof-ball -- use the -b option!'|wordwrap(10, wrapstring='/') }}|{{ 'a-very-long-hyphenated-word'|wordwrap(12, wrapstring='/') }}|{{ 'a-very-long-hyphenated-word'|wordwrap(12, wrapstring='/', break_on_hyphens=false) }}|{{ 'first paragraph here\n\nsecond\r\nthird  line ends'|wordwrap(9, wrapstring='/') }}|{{ '  indented text that wraps'|wordwrap(10, wrapstring='/') }}|{{ u8|wordwrap(6) }}|{{ ''|wordwrap }}|{{ ('word ' * 20)|wordwrap|length }})J",
+     R"J(The quick
+brown fox
+jumps over
+the lazy
+dog|The quick<br>brown fox|Supercal
+ifragili
+stic is
+long|Supercalifragilistic
+is long|Look,/goof-ball/-- use the/-b option!|a-very-long-/hyphenated-/word|a-very-long-/hyphenated-w/ord|first/paragraph/here//second/third/line ends|  indented/text that/wraps|héllo
+wörld
+ß||99)J"},
     {"methods: str", R"J({{ s.upper() }} {{ s.lower() }} {{ s.title() }} {{ 'ab cd'.capitalize() }} {{ s.startswith('He') }} {{ s.endswith(('x', 'ld')) }} {{ s.startswith('lo', 3) }} {{ s.find('o') }} {{ s.rfind('o') }} {{ u8.find('w') }} {{ s.count('l') }} {{ s.replace('l', 'L', 2) }})J",
      R"J(HELLO WORLD hello world Hello World Ab cd True True True 4 7 6 3 HeLLo World)J"},
     {"methods: strip/split", "{{ '  x  '.strip() }}|{{ '  x  '.lstrip() }}|{{ '  x  '.rstrip() }}|{{ 'xyaxy'.strip('xy') }}|{{ '\n\nx\n'.strip('\n') }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'a\nb\r\nc'.splitlines() }}|{{ '-'.join(['a','b']) }}",
@@ -223,6 +241,10 @@ b'|indent(3, blank=true) }}|{{ 'x'|indent('>> ', first=true) }})J",
      R"J(ABC HELLO WORLD|gen 3)J"},
     {"globals: strftime_now", R"J({{ strftime_now('%Y-%m-%d|%B %d, %Y|%d %b %Y|%A %a|%H:%M:%S %I %p|%j|%-d|%e') }})J",
      R"J(2026-11-26|November 26, 2026|26 Nov 2026|Thursday Thu|10:30:05 10 AM|330|26|26)J"},
+    {"globals: cycler", R"J({% set row = cycler('odd', 'even') %}{% for m in messages %}{{ row.next() }}:{{ m.role }} {% endfor %}{% for i in l %}{{ row.next() }} {% endfor %}|{% set c = cycler('a', 'b', 'c') %}{% for i in range(4) %}{{ c.next() }}{{ c.current }}{% endfor %}|{{ c.reset() }}|{{ c.current }}{{ c.pos }}{{ c.items }}|{% macro m() %}{{ c.next() }}{% endmacro %}{{ m() }}{{ m() }}{{ c['current'] }}|{{ c is callable }} {{ c is defined }})J",
+     R"J(odd:system even:user odd:assistant even odd even |abbccaab|None|a0('a', 'b', 'c')|abc|False True)J"},
+    {"globals: joiner", R"J({% set pipe = joiner(' | ') %}{% for x in l %}{{ pipe() }}{{ x }}{% endfor %}|{% set comma = joiner() %}{% for m in messages %}{{ comma() }}{{ m.role }}{% endfor %}|{% set j = joiner('-') %}[{{ j() }}][{{ j() }}][{{ j() }}]|{% set n = joiner(1) %}{{ n() }}{{ n() + 1 }}|{{ joiner() is callable }})J",
+     R"J(3 | 1 | 2|system, user, assistant|[][-][-]|2|True)J"},
     {"messages: access", R"J({{ messages[0].role }}|{{ messages[0]['content'] }}|{{ messages[-1].tool_calls[0].function.arguments|tojson }}|{{ messages|length }}{{ messages[1:]|length }}{{ messages[::-1][0].role }})J",
      R"J(system|Sys|{"b": 1, "a": [1, 2.5, null, true, "é\"\n"]}|32assistant)J"},
 };
@@ -263,4 +285,9 @@ static const ErrorCase kErrorCases[] = {
     {"runtime: range too big (sandbox)", R"J({{ range(200000)|length }})J"},
     {"runtime: int of undefined", R"J({{ undefined_var|int }})J"},
     {"runtime: iterate none", R"J({% for i in none %}{% endfor %})J"},
+    {"runtime: cycler without items", R"J({{ cycler() }})J"},
+    {"runtime: cycler is not callable", R"J({{ cycler(1)() }})J"},
+    {"runtime: groupby attribute missing", R"J({{ [{'a': 1}, {'b': 2}]|groupby('a') }})J"},
+    {"runtime: wordwrap width 0", R"J({{ s|wordwrap(0) }})J"},
+    {"runtime: wordwrap of a number", R"J({{ 42|wordwrap }})J"},
 };
