@@ -1,9 +1,11 @@
 #include "model/model.h"
 
 #include <map>
+#include <set>
 
 #include "quant/quant.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 namespace kinglet {
 namespace {
@@ -29,6 +31,7 @@ public:
             if (required) throw Error("model file is missing tensor '" + name + "'");
             return nullptr;
         }
+        used_.insert(name);
         int i = 0;
         bool ok = t->n_dims <= static_cast<int>(dims.size()) || dims.size() == 0;
         for (int64_t d : dims) {
@@ -44,8 +47,23 @@ public:
         return t;
     }
 
+    // A tensor the graph never reads (an attention-output bias, a layer past block_count)
+    // means a variant of the architecture that this code would run wrongly, without a
+    // word: refuse it and say which tensor, as llama.cpp does.
+    void check_all_used(const std::string& arch) const {
+        size_t unused = 0;
+        std::string first;
+        for (const TensorInfo& t : f_.tensors())
+            if (!used_.count(t.name) && unused++ == 0) first = t.name;
+        if (unused > 0)
+            throw Error("model file has " + std::to_string(unused) + " tensor" + (unused > 1 ? "s" : "") +
+                        " that this version does not use (first: '" + printable(first) + "'), so it is a variant of '" +
+                        printable(arch) + "' that Kinglet cannot run correctly");
+    }
+
 private:
     const GgufFile& f_;
+    std::set<std::string> used_;
 };
 
 }  // namespace
@@ -129,6 +147,7 @@ void Model::bind_weights() {
         w.ffn_down = b.get(p + "ffn_down.weight", {h.n_ff, E});
         w.post_ffn_norm = b.get(p + "post_ffw_norm.weight", {E}, gemma);
     }
+    b.check_all_used(h.arch);
 }
 
 std::string Model::name() const {

@@ -121,6 +121,31 @@ private slots:
         }
     }
 
+    // A tensor the graph would not read (here an attention-output bias, which some
+    // variants have) means the model would run wrongly: it is refused by name. So is a
+    // file whose block_count leaves layers out.
+    void unusedTensorsAreRefused() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
+        QTemporaryDir dir;
+        const std::string out = (dir.path() + "/extra.gguf").toStdString();
+        auto f = GgufFile::open(path.toStdString());
+        GgufWriter w;
+        for (const auto& [k, v] : f->metadata())
+            if (k != "general.alignment") w.set_value(k, v);
+        for (const TensorInfo& t : f->tensors())
+            w.add_tensor(t.name, t.type, std::vector<int64_t>(t.ne, t.ne + t.n_dims),
+                         std::vector<uint8_t>(t.data, t.data + t.nbytes));
+        w.add_tensor("blk.0.attn_output.bias", GgmlType::F32, {256}, std::vector<uint8_t>(256 * 4, 0));
+        w.write(out);
+        std::string error = load_and_generate(out);
+        QVERIFY2(error.find("1 tensor that this version does not use (first: 'blk.0.attn_output.bias')") !=
+                     std::string::npos, error.c_str());
+
+        write_tampered(*f, "llama.block_count", {false, gguf_number(GgufValueType::U32, 1)}, out);
+        error = load_and_generate(out);
+        QVERIFY2(error.find("tensors that this version does not use (first: 'blk.1.") != std::string::npos, error.c_str());
+    }
+
     // A hostile architecture name (escape sequences, megabytes long) is shown short and inert.
     void hostileNamesStayPrintable() {
         KINGLET_REQUIRE_SHARED(path, "models/stories260K.gguf");
