@@ -242,6 +242,56 @@ bool template_looks_usable(const std::string& source, std::string* why) {
     }
 }
 
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+bool plain_turn(const ojson& m, const char* role) {
+    if (!m.is_object() || m.value("role", "") != role) return false;
+    for (const auto& [key, value] : m.items())
+        if (key != "role" && key != "content") return false;  // tool calls and the like stay as they are
+    return true;
+}
+
+// Runs of plain user (or assistant) turns joined into one, texts a blank line apart: a
+// question whose answer failed and then another question. Many templates (Gemma,
+// Mistral) refuse roles that do not alternate. False when there was nothing to join.
+bool join_repeated_roles(ojson& messages) {
+    if (!messages.is_array()) return false;
+    ojson out = ojson::array();
+    bool joined = false;
+    for (const ojson& m : messages) {
+        const bool repeat = !out.empty() && ((plain_turn(m, "user") && plain_turn(out.back(), "user")) ||
+                                             (plain_turn(m, "assistant") && plain_turn(out.back(), "assistant")));
+        if (!repeat) {
+            out.push_back(m);
+            continue;
+        }
+        ojson& last = out.back();
+        const std::string a = last.contains("content") ? content_text(last["content"]) : std::string();
+        const std::string b = m.contains("content") ? content_text(m["content"]) : std::string();
+        last["content"] = a + "\n\n" + b;
+        joined = true;
+    }
+    if (joined) messages = std::move(out);
+    return joined;
+}
+
+// A leading system message merged into the first user message, for templates that refuse
+// the system role (Gemma 2). False when the conversation does not start that way.
+bool fold_system_into_user(ojson& messages) {
+    if (!messages.is_array() || messages.size() < 2 || !messages[0].is_object() || !messages[1].is_object() ||
+        messages[0].value("role", "") != "system" || messages[1].value("role", "") != "user")
+        return false;
+    const std::string system = content_text(messages[0]["content"]);
+    const std::string user = messages[1].contains("content") ? content_text(messages[1]["content"]) : std::string();
+    messages.erase(messages.begin());
+    messages[0]["content"] = system + "\n\n" + user;
+    return true;
+}
+
+}  // namespace
+
 RenderedChat render_chat(const ChatTemplate* tmpl, const ChatTemplateInput& input, BuiltinFormat fallback,
                          const RenderLimits& limits) {
     RenderedChat result;
@@ -251,22 +301,26 @@ RenderedChat render_chat(const ChatTemplate* tmpl, const ChatTemplateInput& inpu
             result.used_template = true;
         } catch (const TemplateError& first) {
             result.note = first.what();
-            const auto& msgs = input.messages;
-            const bool leading_system = msgs.is_array() && msgs.size() >= 2 && msgs[0].is_object() &&
-                                        msgs[0].value("role", "") == "system" && msgs[1].is_object() &&
-                                        msgs[1].value("role", "") == "user";
-            if (first.raised_by_template() && leading_system) {
-                ChatTemplateInput merged = input;
-                merged.messages.erase(merged.messages.begin());
-                const std::string system = content_text(msgs[0]["content"]);
-                const std::string user = msgs[1].contains("content") ? content_text(msgs[1]["content"]) : std::string();
-                merged.messages[0]["content"] = system + "\n\n" + user;
-                try {
-                    result.text = tmpl->render(merged, limits);
+            if (first.raised_by_template()) {
+                // The template itself refused the conversation (raise_exception): try again
+                // with repeated roles joined, then with the system message folded in too.
+                ChatTemplateInput repaired = input;
+                const bool joined = join_repeated_roles(repaired.messages);
+                for (const bool fold : {false, true}) {
+                    if (fold ? !fold_system_into_user(repaired.messages) : !joined) continue;
+                    try {
+                        result.text = tmpl->render(repaired, limits);
+                    } catch (const TemplateError&) {
+                        continue;
+                    }
                     result.used_template = true;
-                    result.merged_system = true;
-                    result.note = "the template does not accept a system message; it was merged into the first user message";
-                } catch (const TemplateError&) {
+                    result.merged_system = fold;
+                    result.note = joined ? "turns in a row from one role were joined into one" : "";
+                    if (fold)
+                        result.note += std::string(joined ? "; " : "") +
+                                       "the template does not accept a system message; it was merged into the first "
+                                       "user message";
+                    break;
                 }
             }
         }

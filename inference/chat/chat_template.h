@@ -103,8 +103,9 @@ struct RenderedChat {
     std::string note;                   // why a fallback or merge happened (for the user)
 };
 
-// The full policy: the model's template when it works; if it refuses a leading system
-// message, that message merged into the first user message; otherwise `fallback`.
+// The full policy: the model's template when it works; when the template itself refuses
+// the conversation, the same template with turns in a row from one role joined, then also
+// with a leading system message merged into the first user message; otherwise `fallback`.
 RenderedChat render_chat(const ChatTemplate* tmpl, const ChatTemplateInput& input, BuiltinFormat fallback,
                          const RenderLimits& limits = {});
 

@@ -302,6 +302,21 @@ private slots:
         QVERIFY(!r.note.empty());
         QCOMPARE(QByteArray::fromStdString(r.text),
                  QByteArray("<bos><start_of_turn>user\nBe brief.\n\nHello<end_of_turn>\n<start_of_turn>model\n"));
+        // Two questions in a row (the first answer failed): Gemma 2 insists on alternating
+        // roles, so they become one turn, and the system prompt is still merged.
+        ChatTemplateInput twice = in;
+        twice.messages.push_back({{"role", "user"}, {"content", "Again"}});
+        r = kinglet::chat::render_chat(&gemma, twice, BuiltinFormat::Gemma);
+        QVERIFY(r.used_template);
+        QVERIFY(r.merged_system);
+        QVERIFY2(r.note.find("joined") != std::string::npos, r.note.c_str());
+        QCOMPARE(QByteArray::fromStdString(r.text),
+                 QByteArray("<bos><start_of_turn>user\nBe brief.\n\nHello\n\nAgain<end_of_turn>\n<start_of_turn>model\n"));
+        twice.messages.erase(twice.messages.begin());
+        r = kinglet::chat::render_chat(&gemma, twice, BuiltinFormat::Gemma);
+        QVERIFY(r.used_template && !r.merged_system);
+        QCOMPARE(QByteArray::fromStdString(r.text),
+                 QByteArray("<bos><start_of_turn>user\nHello\n\nAgain<end_of_turn>\n<start_of_turn>model\n"));
         // A template that fails for another reason: the built-in format, and a note saying so.
         const ChatTemplate broken("{{ messages[0].content.nosuch() }}");
         r = kinglet::chat::render_chat(&broken, in, BuiltinFormat::ChatML);
