@@ -1,5 +1,6 @@
 #include "markdown_escape.h"
 
+#include <QHash>
 #include <QRegularExpression>
 #include <QStringList>
 #include <cctype>
@@ -48,6 +49,11 @@ int backtickRun(const QString& line, int at) {
 // Escapes one line of paragraph text; a code span (backtick run closed by a run of the
 // same length on the line) is copied as it is.
 QString escapeLine(const QString& line) {
+    // Where the last backtick run of each length starts, so that an opening run with no
+    // closing run is known at once (a scan per run would be quadratic on a long line).
+    QHash<int, int> lastRunOfLength;
+    for (int k = line.indexOf('`'); k >= 0; k = line.indexOf('`', k + backtickRun(line, k)))
+        lastRunOfLength[backtickRun(line, k)] = k;
     QString out;
     out.reserve(line.size() + 8);
     int i = 0;
@@ -59,7 +65,8 @@ QString escapeLine(const QString& line) {
         } else if (c == '`') {
             const int run = backtickRun(line, i);
             int end = i + run;  // no closing run: the backticks are plain text
-            for (int k = line.indexOf('`', i + run); k >= 0; k = line.indexOf('`', k + backtickRun(line, k))) {
+            const bool closes = lastRunOfLength.value(run, -1) > i;
+            for (int k = closes ? line.indexOf('`', i + run) : -1; k >= 0; k = line.indexOf('`', k + backtickRun(line, k))) {
                 if (backtickRun(line, k) == run) {
                     end = k + run;
                     break;

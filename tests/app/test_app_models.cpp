@@ -173,6 +173,11 @@ private slots:
         // Indented code shows characters as they are, so nothing is escaped there.
         QCOMPARE(shown("Code:\n\n    <html></html>"), QString("Code:\n<html></html>"));
         QCOMPARE(splitMarkdown("plain text, no tags").value(0).text, QString("plain text, no tags"));
+        // Backtick runs of many lengths, most never closed: tags between them are escaped
+        // except inside the spans that do close.
+        QString ticks;
+        for (int i = 1; i < 3000; ++i) ticks += QString(i % 40 + 1, '`') + "<a>";
+        QVERIFY(splitMarkdown(ticks).value(0).text.contains("\\<a>"));
     }
 
     void stopFilter() {
