@@ -1,5 +1,6 @@
 // kinglet-cli info: what a model file holds, without running it; with --backend, also where
 // it would run (the model is then loaded on that backend) and why not on the GPU.
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,36 @@
 #include "runtime/session.h"
 
 namespace kinglet::cli {
+namespace {
+
+std::string number(double x) {
+    char buf[32];
+    if (x == std::floor(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", x);  // 1000000, not 1e+06
+    else std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
+}
+
+// How positions are encoded, in a line: "neox, base 1e+06, YaRN x4 over 32768 positions".
+std::string rope_summary(const Model& model) {
+    const Hparams& h = model.hparams();
+    const ModelWeights& w = model.weights();
+    std::string s = h.rope_style == RopeStyle::Neox ? "neox" : "normal";
+    s += ", base " + number(h.rope_freq_base);
+    if (h.sliding_window > 0) s += " (sliding-window layers " + number(h.rope_freq_base_local) + ")";
+    if (h.rope_dim < h.head_dim) s += ", " + std::to_string(h.rope_dim) + " of " + std::to_string(h.head_dim) + " dims";
+    if (h.rope_yarn) {
+        s += ", YaRN x" + number(1.0 / h.rope_freq_scale) + " over " + std::to_string(h.rope_orig_ctx) + " positions";
+    } else if (h.rope_freq_scale != 1.0f) {
+        s += ", linear x" + number(1.0 / h.rope_freq_scale);
+        if (h.rope_freq_scale_local != h.rope_freq_scale) s += " (global layers only)";
+    }
+    if (w.rope_freqs) s += ", Llama 3 frequency factors";
+    if (w.rope_factors_short || w.rope_factors_long)
+        s += ", LongRoPE factors (long past " + std::to_string(h.rope_orig_ctx) + " positions)";
+    return s;
+}
+
+}  // namespace
 
 int cmd_info(const ArgList& argv) {
     Args args(argv, merge({kModelOptions, kSessionOptions}), {"--json"});
@@ -38,6 +69,8 @@ int cmd_info(const ArgList& argv) {
         {"kv_heads", h.n_head_kv},
         {"head_dim", h.head_dim},
         {"ffn_length", h.n_ff},
+        {"rope", rope_summary(*model)},
+        {"sliding_window", h.sliding_window},
         {"vocab_size", h.n_vocab},
         {"tokenizer", tok.kind()},
         {"bos_id", tok.bos_id()},

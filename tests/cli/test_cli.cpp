@@ -66,6 +66,19 @@ private slots:
         QCOMPARE(j["vocab_size"].toInt(), 4003);
         QVERIFY(j["parameters"].toDouble() > 1e6);
         QVERIFY(j["tensor_types"].toObject().contains("Q4_K"));
+        QCOMPARE(j["rope"].toString(), QString("neox, base 1000000"));
+        QCOMPARE(j["sliding_window"].toInt(), 0);
+        // The position encoding in a line, as the file describes it.
+        const struct { const char* file; const char* rope; } cases[] = {
+            {"models/tiny-llama3-f32.gguf", "normal, base 500000, Llama 3 frequency factors"},
+            {"models/tiny-phi3-f32.gguf", "neox, base 1000000, 48 of 64 dims, LongRoPE factors (long past 4096 positions)"},
+            {"models/tiny-gemma3-f16.gguf", "neox, base 1000000 (sliding-window layers 10000)"},
+        };
+        for (const auto& c : cases) {
+            Run info = cli({"info", "-m", kinglet_test::sharedPath(c.file), "--json"});
+            QCOMPARE(info.status, 0);
+            QCOMPARE(QJsonDocument::fromJson(info.out).object()["rope"].toString(), QString(c.rope));
+        }
     }
 
     void tokenizeMatchesReference() {
