@@ -36,9 +36,15 @@ void wwords8(uint b, out uint w[8]) {
 float byte_i8(uint word, uint j) { return float(bitfieldExtract(int(word), int(8u * j), 8)); }
 float nib(uint word, uint shift) { return float((word >> shift) & 0xFu); }
 
-// The 32 weights of full sub-block s of the row at byte `row`; false for types this file
-// does not cover (the caller then uses dq32).
-bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
+// The types this file covers.
+bool has_fast_path(uint type) {
+    return type == T_Q8_0 || type == T_Q4_0 || type == T_Q4_1 || type == T_Q5_0 || type == T_Q5_1 || type == T_Q4_K ||
+           type == T_Q6_K || type == T_F16;
+}
+
+// The 32 weights of sub-block s of the row at byte `row`, for a type has_fast_path covers
+// (F16 past the row's end: whatever follows, the caller masks it).
+void dq32_fast(uint type, uint row, uint s, out float v[32]) {
     if (type == T_Q8_0) {
         const uint blk = row + s * 34u;
         const float d = whalf(blk);
@@ -46,7 +52,7 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
         wwords8(blk + 2u, q);
         for (uint k = 0u; k < 8u; ++k)
             for (uint j = 0u; j < 4u; ++j) v[4u * k + j] = d * byte_i8(q[k], j);
-        return true;
+        return;
     }
     if (type == T_Q4_0 || type == T_Q4_1) {
         const bool has_min = type == T_Q4_1;
@@ -61,7 +67,7 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
                 v[4u * k + j] = d * nib(q[k], 8u * j) + m;
                 v[16u + 4u * k + j] = d * nib(q[k], 8u * j + 4u) + m;
             }
-        return true;
+        return;
     }
     if (type == T_Q5_0 || type == T_Q5_1) {
         const bool has_min = type == T_Q5_1;
@@ -79,7 +85,7 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
                 v[e] = d * float(((q[k] >> (8u * j)) & 0xFu) | (((qh >> e) & 1u) << 4)) + m;
                 v[16u + e] = d * float(((q[k] >> (8u * j + 4u)) & 0xFu) | (((qh >> (e + 16u)) & 1u) << 4)) + m;
             }
-        return true;
+        return;
     }
     if (type == T_Q4_K) {
         const uint blk = row + (s >> 3) * 144u, sb = s & 7u;
@@ -92,7 +98,7 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
         wwords8(blk + 16u + 32u * (sb >> 1), q);
         for (uint k = 0u; k < 8u; ++k)
             for (uint j = 0u; j < 4u; ++j) v[4u * k + j] = d * nib(q[k], 8u * j + shift) - m;
-        return true;
+        return;
     }
     if (type == T_Q6_K) {
         const uint blk = row + (s >> 3) * 210u, sb = s & 7u;
@@ -109,7 +115,7 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
                 const int q = int(((ql[k] >> (8u * j + ql_shift)) & 0xFu) | (((qh[k] >> (8u * j + qh_shift)) & 3u) << 4)) - 32;
                 v[4u * k + j] = (k < 4u ? d0 : d1) * float(q);
             }
-        return true;
+        return;
     }
     if (type == T_F16) {
         uint q[8];
@@ -121,12 +127,22 @@ bool dq32_fast(uint type, uint row, uint s, out float v[32]) {
                 v[16u * half_ + 2u * k + 1u] = f.y;
             }
         }
-        return true;
+        return;
     }
-    return false;
+    for (uint i = 0u; i < 32u; ++i) v[i] = 0.0;  // not reached: see has_fast_path
 }
 
-// Any type, full or partial sub-block.
+// Any type, full or partial sub-block (only plain types have partial ones: quantized rows are
+// whole blocks). The type is a specialization constant, so each pipeline compiles one of
+// the two paths. Keeping dq32 out of the fast types' pipelines matters: its loops are too
+// long to unroll, and an array written in a loop that is not unrolled is kept in memory by
+// some compilers (llvmpipe's), which made decode there several times slower.
 void dq32_any(uint type, uint row, uint s, uint n_valid, out float v[32]) {
-    if (n_valid < 32u || !dq32_fast(type, row, s, v)) dq32(type, row, s, n_valid, v);
+    if (!has_fast_path(type)) {
+        dq32(type, row, s, n_valid, v);
+        return;
+    }
+    dq32_fast(type, row, s, v);
+    for (uint i = 0u; i < 32u; ++i)
+        if (i >= n_valid) v[i] = 0.0;
 }

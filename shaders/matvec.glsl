@@ -2,7 +2,7 @@
 // three parts with their own output and bias (Q|K|V, gate|up: one dispatch where the backend
 // stores their weights back to back; a single matrix is one part). Memory-bound: every weight
 // byte is read once, so the work is spread to keep many loads in flight. A workgroup of 128
-// invocations takes 4 rows; several lanes share a row, each lane dequantizing whole 32-weight
+// invocations takes ROWS rows; several lanes share a row, each lane dequantizing whole 32-weight
 // sub-blocks (word loads, dequant_fast.glsl) and using them for every token; the lanes' sums
 // are then added up. Two builds of this file: matvec.comp (32 lanes per row, summed in shared
 // memory; needs no subgroup features) and matvec_subgroup.comp (a subgroup per row, summed
@@ -34,28 +34,31 @@ layout(push_constant) uniform P {
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
 layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
-const uint ROWS = 4u, TT = 4u;
+const uint TT = 4u;
+#if MATVEC_SUBGROUP
+// Rows per workgroup: one per subgroup where subgroups are narrower than 32 (chosen by the
+// host from the device's subgroup size), so that no row's lanes meet in shared memory.
+layout(constant_id = 1) const uint ROWS = 4u;
+#else
+const uint ROWS = 4u;
+#endif
 
-// w . x[xb .. xb + n], with whole vec4 loads when the 32 values are 4-aligned (every real
-// model: rows are multiples of 32 and bindings 16-byte aligned).
-float dot32(const float w[32], uint xb, uint n, bool f16_act) {
-    float a = 0.0;
-    if ((xb & 3u) == 0u && n == 32u && !f16_act) {
-        for (uint i = 0u; i < 8u; ++i) {
-            const vec4 xv = x4[(xb >> 2) + i];
-            a += w[4u * i] * xv.x + w[4u * i + 1u] * xv.y + w[4u * i + 2u] * xv.z + w[4u * i + 3u] * xv.w;
+// Activations x[xb + 4q .. xb + 4q + 4] as a vec4, zero past n. With `whole` (the values are
+// 4-aligned and all valid: every real model, whose rows are multiples of 32 and bindings
+// 16-byte aligned) one vec4 load. The CPU path (and llama.cpp) rounds activations to F16 for
+// F16 weights; so do we.
+vec4 x_quad(uint xb, uint q, uint n, bool whole, bool f16_act) {
+    vec4 v;
+    if (whole) {
+        v = x4[(xb >> 2) + q];
+    } else {
+        for (uint j = 0u; j < 4u; ++j) {
+            const uint e = xb + 4u * q + j;
+            v[j] = 4u * q + j < n ? x4[e >> 2][e & 3u] : 0.0;
         }
-        return a;
     }
-    // Constant bounds: a loop over n would index w dynamically and push it out of registers.
-    for (uint i = 0u; i < 32u; ++i) {
-        if (i >= n) break;
-        float xv = x4[(xb + i) >> 2][(xb + i) & 3u];
-        // The CPU path (and llama.cpp) rounds activations to F16 for F16 weights; do the same.
-        if (f16_act) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
-        a += w[i] * xv;
-    }
-    return a;
+    if (f16_act) v = vec4(unpackHalf2x16(packHalf2x16(v.xy)), unpackHalf2x16(packHalf2x16(v.zw)));
+    return v;
 }
 
 // This lane's share of row r: sub-blocks lane, lane + n_lanes, ... summed into acc[t] per token.
@@ -68,8 +71,20 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT]) {
         float w[32];
         const uint n_valid = min(32u, p.n_in - s * 32u);
         dq32_any(WEIGHT_TYPE, row, s, n_valid, w);
-        for (uint t = 0u; t < TT; ++t)
-            if (t < nt) acc[t] += dot32(w, p.x_off + t * p.n_in + s * 32u, n_valid, f16_act);
+        // The products are written out here rather than in a function taking w: an array passed
+        // by value is copied, and some compilers (llvmpipe's) then keep it in memory, which
+        // made decode ten times slower there.
+        for (uint t = 0u; t < TT; ++t) {
+            if (t >= nt) break;
+            const uint xb = p.x_off + t * p.n_in + s * 32u;
+            const bool whole = (xb & 3u) == 0u && n_valid == 32u;
+            float a = 0.0;
+            for (uint q = 0u; q < 8u; ++q) {
+                const vec4 xv = x_quad(xb, q, n_valid, whole, f16_act);
+                a += w[4u * q] * xv.x + w[4u * q + 1u] * xv.y + w[4u * q + 2u] * xv.z + w[4u * q + 3u] * xv.w;
+            }
+            acc[t] += a;
+        }
     }
 }
 
@@ -107,11 +122,11 @@ void main() {
     if (r < p.n_rows && lane < nt) store(r, lane, red[lane * 128u + g * LANES]);
 }
 #else
-// Row g of the workgroup's 4 belongs to subgroup g (and g + 4, g + 8, ... where subgroups are
-// narrower than 32: their shares of the row meet in shared memory); with fewer than 4
-// subgroups (64-wide ones) each takes several rows in turn. Lanes are numbered with the
-// subgroup's own size, so any size works; 128 invocations make whole subgroups of any
-// power-of-two size.
+// Row g of the workgroup's ROWS belongs to subgroup g (and g + ROWS, g + 2 ROWS, ... where
+// there are more subgroups than rows, e.g. when the device runs narrower subgroups than it
+// reported: their shares of the row meet in shared memory); with fewer subgroups than rows
+// (64-wide ones) each takes several rows in turn. Lanes are numbered with the subgroup's own
+// size, so any size works; 128 invocations make whole subgroups of any power-of-two size.
 shared float share_sum[128u * TT];
 
 void main() {

@@ -41,6 +41,7 @@ public:
     size_t dispatch_count() const { return seq_->dispatches(); }
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
+    uint32_t matvec_rows() const { return matvec_rows_; }
 
     static bool supports_weight_type(GgmlType type);
 
@@ -83,6 +84,7 @@ private:
     size_t max_range_ = 0;  // bytes one binding may span
     size_t align_ = 4;      // minStorageBufferOffsetAlignment
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
+    uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
     vk::Buffer acts_[10];
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves

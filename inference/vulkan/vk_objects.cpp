@@ -63,7 +63,7 @@ void Buffer::reset() {
 }
 
 Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t n_bindings, uint32_t push_bytes,
-                   uint32_t write_mask, uint32_t spec_value, const std::string& label)
+                   uint32_t write_mask, const std::vector<uint32_t>& spec, const std::string& label)
     : dev_(dev), name_(label.empty() ? shader : shader + " " + label), n_bindings_(n_bindings), push_bytes_(push_bytes),
       write_mask_(write_mask) {
     const Functions& f = dev.fn();
@@ -97,9 +97,10 @@ Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t 
     cpi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
     cpi.stage.module = module;
     cpi.stage.pName = "main";
-    const VkSpecializationMapEntry entry{0, 0, sizeof(uint32_t)};
-    const VkSpecializationInfo spec{1, &entry, sizeof(uint32_t), &spec_value};
-    if (spec_value != kNoSpec) cpi.stage.pSpecializationInfo = &spec;
+    std::vector<VkSpecializationMapEntry> entries;
+    for (uint32_t i = 0; i < spec.size(); ++i) entries.push_back({i, uint32_t(i * sizeof(uint32_t)), sizeof(uint32_t)});
+    const VkSpecializationInfo spec_info{uint32_t(entries.size()), entries.data(), spec.size() * sizeof(uint32_t), spec.data()};
+    if (!spec.empty()) cpi.stage.pSpecializationInfo = &spec_info;
     cpi.layout = layout_;
     const VkResult r = f.vkCreateComputePipelines(dev.handle(), VK_NULL_HANDLE, 1, &cpi, nullptr, &pipeline_);
     f.vkDestroyShaderModule(dev.handle(), module, nullptr);

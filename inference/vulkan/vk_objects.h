@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "vulkan/vk_device.h"
 
@@ -48,12 +49,11 @@ class Pipeline {
 public:
     // shader: the name of a shaders/*.comp file without extension. write_mask: bit i set when
     // the shader writes binding i (the others are read-only); by default all are written.
-    // spec_value, when given, sets the shader's specialization constant 0 (matvec/matmul: the
-    // weight type, so the compiler keeps only that type's dequantization code); it is shown
-    // as " <label>" after the shader name in errors and profiles.
-    static constexpr uint32_t kNoSpec = ~0u;
+    // spec[i] sets the shader's specialization constant i (matvec/matmul: 0 is the weight type,
+    // so the compiler keeps only that type's dequantization code); `label` is shown after the
+    // shader name in errors and profiles.
     Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t n_bindings, uint32_t push_bytes,
-             uint32_t write_mask = ~0u, uint32_t spec_value = kNoSpec, const std::string& label = "");
+             uint32_t write_mask = ~0u, const std::vector<uint32_t>& spec = {}, const std::string& label = "");
     ~Pipeline();
     Pipeline(const Pipeline&) = delete;
     Pipeline& operator=(const Pipeline&) = delete;

@@ -157,30 +157,53 @@ private slots:
     // the last step only partly inside the row (5888 = 184 sub-blocks of 32; with three tokens,
     // which must fit the Gate buffer, 2816 = 88), with the lanes summed by subgroupAdd (where the device has it: lavapipe's
     // 8-wide subgroups also meet in shared memory) and by the shared-memory build.
+    // Plain types may have rows of any length: 1001 leaves the last sub-block 9 values long and,
+    // from the second token on, the activations not 4-aligned (no whole vec4 loads); 6 tokens
+    // take the tiled matmul instead.
     void matvecLongRows_data() {
         QTest::addColumn<int>("type");
         QTest::addColumn<int>("tokens");
         QTest::addColumn<bool>("subgroups");
+        QTest::addColumn<int>("ragged");
+        QTest::addColumn<int>("rows");  // per subgroup-build workgroup; 0: the device's choice
+        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows) {
+            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5").arg(type_name(t).c_str()).arg(tokens)
+                                         .arg(sg ? "subgroup" : "shared").arg(ragged ? QString("/%1").arg(ragged) : "")
+                                         .arg(rows ? QString("/%1 rows").arg(rows) : "")))
+                << int(t) << tokens << sg << ragged << rows;
+        };
         for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
-            for (int tokens : {1, 3})
-                for (bool sg : {true, false})
-                    QTest::newRow(qPrintable(QString("%1/%2 tokens/%3").arg(type_name(t).c_str()).arg(tokens)
-                                                 .arg(sg ? "subgroup" : "shared")))
-                        << int(t) << tokens << sg;
+            for (int tokens : {1, 3}) {
+                add(t, tokens, false, 0, 0);
+                add(t, tokens, true, 0, 0);
+                // 4 rows of 128 invocations: on lavapipe (8-wide subgroups) each row's 4
+                // subgroups meet in shared memory.
+                add(t, tokens, true, 0, 4);
+            }
+        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+            for (int tokens : {1, 3, 6})
+                for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0);
     }
     void matvecLongRows() {
         QFETCH(int, type);
         QFETCH(int, tokens);
         QFETCH(bool, subgroups);
+        QFETCH(int, ragged);
+        QFETCH(int, rows);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
         if (subgroups) qunsetenv("KINGLET_VK_NO_SUBGROUPS");
         else qputenv("KINGLET_VK_NO_SUBGROUPS", "1");
+        if (rows) qputenv("KINGLET_VK_MATVEC_ROWS", QByteArray::number(rows));
         REQUIRE_VULKAN(backend);
         qunsetenv("KINGLET_VK_NO_SUBGROUPS");
+        qunsetenv("KINGLET_VK_MATVEC_ROWS");
         Fixture f = fixture(std::move(backend), path);
         const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
         QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
-        const int n_in = tokens == 1 ? 5888 : 2816, n_rows = 37;
+        const uint32_t sg_width = f.vk->device_info().subgroup_size;
+        const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
+        QCOMPARE(f.vk->matvec_rows(), want_rows);
+        const int n_in = ragged ? ragged : tokens == 1 ? 5888 : 2816, n_rows = 37;
         QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
         TensorInfo w;
         w.name = "long";
