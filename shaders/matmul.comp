@@ -16,7 +16,6 @@ layout(push_constant) uniform P {
     uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
 } p;
 #include "dequant.glsl"
-#include "dequant_fast.glsl"
 
 // The weight type, fixed when the pipeline is created (one pipeline per type in use): the
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
@@ -36,9 +35,7 @@ void load_step(uint s, uint tid, uint r0, uint t0, out float w[32], out float xr
     if (tid < BM) {
         const uint r = r0 + tid;
         if (r < p.n_rows) {
-            dq32_any(WEIGHT_TYPE, p.w_base + r * p.row_bytes, s, n_valid, w);
-            for (uint k = 0u; k < BK; ++k)
-                if (k >= n_valid) w[k] = 0.0;
+            dq32(WEIGHT_TYPE, p.w_base + r * p.row_bytes, s, n_valid, w);  // zero past n_valid
         } else {
             for (uint k = 0u; k < BK; ++k) w[k] = 0.0;
         }

@@ -3,7 +3,7 @@
 // stores their weights back to back; a single matrix is one part). Memory-bound: every weight
 // byte is read once, so the work is spread to keep many loads in flight. A workgroup of 128
 // invocations takes ROWS rows; several lanes share a row, each lane dequantizing whole 32-weight
-// sub-blocks (word loads, dequant_fast.glsl) and using them for every token; the lanes' sums
+// sub-blocks (word loads, dequant.glsl) and using them for every token; the lanes' sums
 // are then added up. Two builds of this file: matvec.comp (32 lanes per row, summed in shared
 // memory; needs no subgroup features) and matvec_subgroup.comp (a subgroup per row, summed
 // with subgroupAdd: no barrier where a subgroup is 32 or more wide).
@@ -28,7 +28,6 @@ layout(push_constant) uniform P {
     uint y_off[3], y_stride[3], y_col0[3], has_bias[3];
 } p;
 #include "dequant.glsl"
-#include "dequant_fast.glsl"
 
 // The weight type, fixed when the pipeline is created (one pipeline per type in use): the
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
@@ -70,7 +69,7 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT]) {
     for (uint s = lane; s < nsub; s += n_lanes) {
         float w[32];
         const uint n_valid = min(32u, p.n_in - s * 32u);
-        dq32_any(WEIGHT_TYPE, row, s, n_valid, w);
+        dq32(WEIGHT_TYPE, row, s, n_valid, w);
         // The products are written out here rather than in a function taking w: an array passed
         // by value is copied, and some compilers (llvmpipe's) then keep it in memory, which
         // made decode ten times slower there.

@@ -172,7 +172,9 @@ private slots:
                                          .arg(rows ? QString("/%1 rows").arg(rows) : "")))
                 << int(t) << tokens << sg << ragged << rows;
         };
-        for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
+        for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                           GgmlType::Q5_1, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                           GgmlType::Q6_K, GgmlType::IQ4_XS})
             for (int tokens : {1, 3}) {
                 add(t, tokens, false, 0, 0);
                 add(t, tokens, true, 0, 0);
