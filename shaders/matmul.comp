@@ -14,6 +14,7 @@ layout(binding = 3) readonly buffer B { float bias[]; };  // bias[col0 + r] when
 layout(push_constant) uniform P {
     uint type_unused, n_in, row_bytes, w_base;
     uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+    float scale;  // Y = scale * (W X + bias) (+ Y)
 } p;
 #include "dequant.glsl"
 
@@ -97,7 +98,7 @@ void main() {
             const uint r = r0 + tr + i;
             if (r >= p.n_rows) break;
             const uint o = p.y_off + t * p.y_stride + p.y_col0 + r;
-            const float v = acc[i][j] + (p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0);
+            const float v = p.scale * (acc[i][j] + (p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0));
             y[o] = p.accumulate != 0u ? y[o] + v : v;
         }
     }

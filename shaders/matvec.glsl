@@ -26,6 +26,7 @@ layout(push_constant) uniform P {
     uint x_off, n_tokens, n_rows, accumulate;
     uint end0, end1;  // rows [0, end0) are part 0, [end0, end1) part 1, the rest part 2
     uint y_off[3], y_stride[3], y_col0[3], has_bias[3];
+    float scale;  // y = scale * (W x + bias) (+ y)
 } p;
 #include "dequant.glsl"
 
@@ -92,9 +93,9 @@ void store(uint r, uint t, float v) {
     const uint c = p.y_col0[k] + r - (k == 0u ? 0u : k == 1u ? p.end0 : p.end1);
     const uint o = p.y_off[k] + t * p.y_stride[k] + c;
     const bool acc = p.accumulate != 0u, add_bias = p.has_bias[k] != 0u;
-    if (k == 0u) y0[o] = v + (add_bias ? b0[c] : 0.0) + (acc ? y0[o] : 0.0);
-    else if (k == 1u) y1[o] = v + (add_bias ? b1[c] : 0.0) + (acc ? y1[o] : 0.0);
-    else y2[o] = v + (add_bias ? b2[c] : 0.0) + (acc ? y2[o] : 0.0);
+    if (k == 0u) y0[o] = p.scale * (v + (add_bias ? b0[c] : 0.0)) + (acc ? y0[o] : 0.0);
+    else if (k == 1u) y1[o] = p.scale * (v + (add_bias ? b1[c] : 0.0)) + (acc ? y1[o] : 0.0);
+    else y2[o] = p.scale * (v + (add_bias ? b2[c] : 0.0)) + (acc ? y2[o] : 0.0);
 }
 
 uint first_row() { return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS; }

@@ -9,7 +9,7 @@
 namespace kinglet {
 namespace {
 
-const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3"};
+const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3", "granite"};
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
@@ -99,12 +99,12 @@ Hparams read_hparams(const GgufFile& f) {
     }
     h.rope_freq_scale_local = h.rope_freq_scale;
 
-    h.rope_style = (h.arch == "llama") ? RopeStyle::Normal : RopeStyle::Neox;
+    h.rope_style = (h.arch == "llama" || h.arch == "granite") ? RopeStyle::Normal : RopeStyle::Neox;
     h.layer_is_local.assign(h.n_layer, false);
 
     if (h.arch == "gemma3") {
         h.activation = FfnActivation::Gelu;
-        h.embed_scale_sqrt_dim = true;
+        h.embed_scale = std::sqrt(float(h.n_embd));
         h.final_logit_softcap = optional_float(f, p + "final_logit_softcapping", 0.0f);
         h.sliding_window = optional_int(f, p + "attention.sliding_window", 0, 0, 1 << 24);
         int pattern = optional_int(f, p + "attention.sliding_window_pattern", 6, 1, 1024);
@@ -114,6 +114,18 @@ Hparams read_hparams(const GgufFile& f) {
         // Gemma 3 4B and larger scale positions by 1/8 (rope.scaling linear, factor 8) on the
         // global layers only: the local layers keep the positions they were trained with.
         h.rope_freq_scale_local = 1.0f;
+    }
+
+    if (h.arch == "granite") {
+        // IBM Granite 3.x: Llama's graph with four multipliers (llama.cpp's names in brackets):
+        // embeddings [embedding_scale], each block's output before the residual add
+        // [residual_scale], the attention scores instead of 1/sqrt(head_dim) [attention.scale],
+        // and the logits, which are divided by [logit_scale].
+        h.embed_scale = optional_positive_float(f, p + "embedding_scale", 1.0f);
+        h.residual_scale = optional_positive_float(f, p + "residual_scale", 1.0f);
+        h.attn_scale = optional_float(f, p + "attention.scale", 0.0f);
+        if (h.attn_scale < 0) throw Error("model key '" + p + "attention.scale' must not be negative");
+        h.logit_scale = optional_positive_float(f, p + "logit_scale", 1.0f);
     }
 
     // Vocabulary size: explicit key, else the token list.

@@ -41,7 +41,9 @@ struct Hparams {
     float yarn_beta_slow = 1.0f;   // ... and that start it
 
     FfnActivation activation = FfnActivation::Silu;
-    bool embed_scale_sqrt_dim = false;  // Gemma: embeddings multiplied by sqrt(n_embd)
+    float embed_scale = 1.0f;           // embeddings are multiplied by it (Gemma: sqrt(n_embd))
+    float residual_scale = 1.0f;        // each block's output, before it joins the residual stream (Granite)
+    float logit_scale = 1.0f;           // logits are divided by it (Granite)
     float attn_scale = 0.0f;            // 0 = 1/sqrt(head_dim)
     float final_logit_softcap = 0.0f;   // 0 = off
     int sliding_window = 0;             // 0 = no local layers

@@ -21,11 +21,14 @@ namespace kinglet {
 enum class Act { X, XN, Q, K, V, Att, Gate, Up, Tmp, Logits };
 
 // What a matmul does with its result besides storing it: add a bias vector (n_out values),
-// and/or add the result to what `out` holds instead of replacing it (a residual connection).
+// multiply by a scale (Granite's residual and logit multipliers), and/or add the result to
+// what `out` holds instead of replacing it (a residual connection):
+//   out = scale * (W in + bias)  (+ out with accumulate).
 // Fusing these into the matrix kernel saves a pass over the output (a dispatch on a GPU).
 struct MatmulEpilogue {
     const TensorInfo* bias = nullptr;
     bool accumulate = false;
+    float scale = 1.0f;
 };
 
 // One of several matmuls that read the same input: rows row0 .. row0 + n_out of w into out

@@ -57,7 +57,7 @@ void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* l
     const ModelWeights& w = model_.weights();
     const int E = h_.n_embd;
 
-    b.embed(tokens, n, h_.embed_scale_sqrt_dim ? std::sqrt(float(E)) : 1.0f);
+    b.embed(tokens, n, h_.embed_scale);
     for (int l = 0; l < h_.n_layer; ++l) {
         attention_block(l, n, pos0);
         ffn_block(l, n);
@@ -68,7 +68,7 @@ void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* l
     const int first = all_logits ? 0 : n - 1;
     const int rows = n - first;
     b.rmsnorm(Act::XN, Act::X, *w.output_norm, rows, E, h_.norm_eps, first);
-    b.matmul(*w.output, Act::XN, Act::Logits, rows, 0, h_.n_vocab);
+    b.matmul(*w.output, Act::XN, Act::Logits, rows, 0, h_.n_vocab, {nullptr, false, 1.0f / h_.logit_scale});
     if (h_.final_logit_softcap > 0) b.softcap(Act::Logits, size_t(rows) * h_.n_vocab, h_.final_logit_softcap);
     b.read_logits(logits, size_t(rows) * h_.n_vocab);
 }
@@ -97,13 +97,13 @@ void Transformer::attention_block(int l, int n, int pos0) {
     residual(lw.wo, Act::Att, lw.post_attn_norm, n);
 }
 
-// X += post_norm(W in): the block's output joins the residual stream. Without a post-norm
-// the matmul adds into X itself (no separate pass over the output).
+// X += post_norm(W in) * residual_scale: the block's output joins the residual stream.
+// Without a post-norm the matmul adds into X itself (no separate pass over the output).
 void Transformer::residual(const TensorInfo* w, Act in, const TensorInfo* post_norm, int n) {
     Backend& b = *backend_;
     const int E = h_.n_embd;
     if (!post_norm) {
-        b.matmul(*w, in, Act::X, n, 0, E, {nullptr, true});
+        b.matmul(*w, in, Act::X, n, 0, E, {nullptr, true, h_.residual_scale});
         return;
     }
     b.matmul(*w, in, Act::Tmp, n, 0, E);

@@ -20,10 +20,12 @@ struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_
 struct RmsPush { uint32_t n, in_off, out_off; float eps; };
 struct MatmulPush {
     uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+    float scale;
 };
 struct MatvecPush {
     uint32_t n_in, row_bytes, w_base, x_off, n_tokens, n_rows, accumulate, end0, end1;
     uint32_t y_off[3], y_stride[3], y_col0[3], has_bias[3];
+    float scale;
 };
 struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; };
@@ -341,7 +343,7 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
                 MatvecPush p{uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4, uint32_t(nt),
                              uint32_t(rows), epi.accumulate ? 1u : 0u, uint32_t(rows), uint32_t(rows),
                              {y_off, y_off, y_off}, {uint32_t(n_out), uint32_t(n_out), uint32_t(n_out)},
-                             {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}};
+                             {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}, epi.scale};
                 uint32_t gx, gy;
                 grid_1d(ceil_div(size_t(rows), matvec_rows_), gx, gy);
                 const vk::BufferRange bb = vk::whole(bias);
@@ -349,7 +351,7 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
             } else {
                 MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
                              yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
-                             epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u};
+                             epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u, epi.scale};
                 seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, ceil_div(size_t(rows), kTile),
                                ceil_div(size_t(nt), kTile));
             }
@@ -410,6 +412,7 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
     const Bound wb = bind(*w0.buf, start, end - start);
     const Bound xb = bind(act(in), 0, size_t(nt) * w0.n_in * 4);
     p.n_in = uint32_t(w0.n_in);
+    p.scale = 1.0f;
     p.row_bytes = uint32_t(w0.row_bytes);
     p.w_base = wb.skip_bytes;
     p.x_off = xb.skip_bytes / 4;
