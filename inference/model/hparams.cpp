@@ -9,7 +9,7 @@
 namespace kinglet {
 namespace {
 
-const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3", "granite"};
+const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3", "granite", "smollm3"};
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
@@ -99,8 +99,13 @@ Hparams read_hparams(const GgufFile& f) {
     }
     h.rope_freq_scale_local = h.rope_freq_scale;
 
-    h.rope_style = (h.arch == "llama" || h.arch == "granite") ? RopeStyle::Normal : RopeStyle::Neox;
+    // llama.cpp's converter permutes Q and K of Llama-shaped models for "normal" RoPE.
+    const bool llama_shaped = h.arch == "llama" || h.arch == "granite" || h.arch == "smollm3";
+    h.rope_style = llama_shaped ? RopeStyle::Normal : RopeStyle::Neox;
     h.layer_is_local.assign(h.n_layer, false);
+    h.layer_uses_rope.assign(h.n_layer, true);
+    if (h.arch == "smollm3")  // SmolLM3: Llama's graph; every 4th layer has no positions (as in llama.cpp)
+        for (int l = 0; l < h.n_layer; ++l) h.layer_uses_rope[l] = (l + 1) % 4 != 0;
 
     if (h.arch == "gemma3") {
         h.activation = FfnActivation::Gelu;

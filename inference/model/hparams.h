@@ -48,6 +48,7 @@ struct Hparams {
     float final_logit_softcap = 0.0f;   // 0 = off
     int sliding_window = 0;             // 0 = no local layers
     std::vector<bool> layer_is_local;   // per layer: sliding-window attention
+    std::vector<bool> layer_uses_rope;  // per layer: false for SmolLM3's layers without positions (NoPE)
 
     int q_dim() const { return n_head * head_dim; }
     int kv_dim() const { return n_head_kv * head_dim; }

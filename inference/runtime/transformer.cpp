@@ -89,7 +89,8 @@ void Transformer::attention_block(int l, int n, int pos0) {
     if (lw.k_norm) b.rmsnorm(Act::K, Act::K, *lw.k_norm, n * h_.n_head_kv, D, h_.norm_eps);
 
     const bool local = h_.layer_is_local[l];
-    const RopeTable& table = local ? rope_local_ : rope_global_;
+    // A table of no dimensions stores K and V without rotating anything (NoPE layers).
+    const RopeTable& table = !h_.layer_uses_rope[l] ? rope_none_ : local ? rope_local_ : rope_global_;
     b.rope_store_kv(l, n, pos0, table);
     const float scale = h_.attn_scale > 0 ? h_.attn_scale : 1.0f / std::sqrt(float(D));
     b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale);

@@ -44,7 +44,7 @@ private:
     const Hparams& h_;
     int n_ctx_;
     std::unique_ptr<Backend> backend_;
-    RopeTable rope_global_, rope_local_;
+    RopeTable rope_global_, rope_local_, rope_none_;
 };
 
 }  // namespace kinglet
