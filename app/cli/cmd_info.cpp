@@ -1,5 +1,6 @@
 // kinglet-cli info: what a model file holds, without running it; with --backend, also where
 // it would run (the model is then loaded on that backend) and why not on the GPU.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -35,6 +36,20 @@ std::string rope_summary(const Model& model) {
     if (w.rope_freqs) s += ", Llama 3 frequency factors";
     if (w.rope_factors_short || w.rope_factors_long)
         s += ", LongRoPE factors (long past " + std::to_string(h.rope_orig_ctx) + " positions)";
+    const auto no_rope = std::count(h.layer_uses_rope.begin(), h.layer_uses_rope.end(), false);
+    if (no_rope > 0) s += ", none in " + std::to_string(no_rope) + " of " + std::to_string(h.n_layer) + " layers";
+    return s;
+}
+
+// The multipliers a graph applies beyond Llama's (Gemma's embedding scale, Granite's four),
+// in a line; empty when there are none.
+std::string multipliers_summary(const Hparams& h) {
+    std::string s;
+    auto add = [&](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
+    if (h.embed_scale != 1.0f) add("embeddings x" + number(h.embed_scale));
+    if (h.residual_scale != 1.0f) add("block outputs x" + number(h.residual_scale));
+    if (h.attn_scale > 0) add("attention scores x" + number(h.attn_scale));
+    if (h.logit_scale != 1.0f) add("logits /" + number(h.logit_scale));
     return s;
 }
 
@@ -78,6 +93,7 @@ int cmd_info(const ArgList& argv) {
         {"chat_template", tmpl ? nlohmann::json(*tmpl) : nlohmann::json(nullptr)},
         {"gguf_version", model->file().version()},
     };
+    if (const std::string m = multipliers_summary(h); !m.empty()) j["multipliers"] = m;
     if (args.get("--backend")) {
         SessionOptions options = session_options(args);
         if (!args.get("--ctx") && !args.get("-c")) options.n_ctx = 512;  // enough to load; nothing runs

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "gguf_rewrite.h"
 #include "shared_data.h"
 
 namespace {
@@ -79,6 +80,34 @@ private slots:
             QCOMPARE(info.status, 0);
             QCOMPARE(QJsonDocument::fromJson(info.out).object()["rope"].toString(), QString(c.rope));
         }
+        QVERIFY(!j.contains("multipliers"));  // none beyond Llama's graph
+    }
+
+    // Granite's multipliers and SmolLM3's layers without positions, from tiny-llama rewritten
+    // as each (the keys renamed, the multipliers added).
+    void infoShowsMultipliersAndNoPositionLayers() {
+        KINGLET_REQUIRE_SHARED(model, "models/tiny-llama-f32.gguf");
+        QTemporaryDir dir;
+        auto f = kinglet::GgufFile::open(model.toStdString());
+        auto as = [&](const std::string& arch, int repeat, const std::map<std::string, kinglet_test::KeyChange>& extra) {
+            const QString path = dir.filePath(QString::fromStdString(arch) + ".gguf");
+            kinglet_test::rewrite_llama_as(*f, arch, repeat, extra, path.toStdString());
+            Run info = cli({"info", "-m", path, "--json"});
+            return QJsonDocument::fromJson(info.out).object();
+        };
+        using kinglet::GgufValueType;
+        const QJsonObject granite =
+            as("granite", 1, {{"granite.embedding_scale", {false, kinglet_test::gguf_number(GgufValueType::F32, 12)}},
+                           {"granite.residual_scale", {false, kinglet_test::gguf_number(GgufValueType::F32, 0.25)}},
+                           {"granite.attention.scale", {false, kinglet_test::gguf_number(GgufValueType::F32, 0.0078125)}},
+                           {"granite.logit_scale", {false, kinglet_test::gguf_number(GgufValueType::F32, 8)}}});
+        QCOMPARE(granite["architecture"].toString(), QString("granite"));
+        QCOMPARE(granite["multipliers"].toString(),
+                 QString("embeddings x12, block outputs x0.25, attention scores x0.0078125, logits /8"));
+        // tiny-llama's 2 layers repeated 4 times: layers 3 and 7 have no positions.
+        const QJsonObject smol = as("smollm3", 4, {});
+        QCOMPARE(smol["layers"].toInt(), 8);
+        QCOMPARE(smol["rope"].toString(), QString("normal, base 10000, none in 2 of 8 layers"));
     }
 
     void tokenizeMatchesReference() {

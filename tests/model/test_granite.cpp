@@ -25,7 +25,6 @@
 
 using namespace kinglet;
 using kinglet_test::gguf_number;
-using kinglet_test::gguf_string;
 using kinglet_test::KeyChange;
 
 namespace {
@@ -71,14 +70,7 @@ class TestGranite : public QObject {
 
     // tiny-llama with every llama.* key renamed granite.* and the multipliers set.
     std::string granite(const Multipliers& m, const char* name) {
-        auto f = GgufFile::open(llama_.toStdString());
         std::map<std::string, KeyChange> changes;
-        for (const auto& [k, v] : f->metadata())
-            if (k.rfind("llama.", 0) == 0) {
-                changes[k] = {true, {}};
-                changes["granite." + k.substr(6)] = {false, v};
-            }
-        changes["general.architecture"] = {false, gguf_string("granite")};
         changes["granite.embedding_scale"] = {false, gguf_number(GgufValueType::F32, m.embedding)};
         changes["granite.residual_scale"] = {false, gguf_number(GgufValueType::F32, m.residual)};
         changes["granite.logit_scale"] = {false, gguf_number(GgufValueType::F32, m.logit)};
@@ -86,7 +78,7 @@ class TestGranite : public QObject {
         if (m.norm_eps > 0)
             changes["granite.attention.layer_norm_rms_epsilon"] = {false, gguf_number(GgufValueType::F32, m.norm_eps)};
         const std::string path = (dir_.path() + "/" + name).toStdString();
-        kinglet_test::rewrite_gguf(*f, changes, path);
+        kinglet_test::rewrite_llama_as(*GgufFile::open(llama_.toStdString()), "granite", 1, changes, path);
         return path;
     }
 

@@ -12,8 +12,7 @@
 #include <QtTest>
 #include <cmath>
 
-#include "gguf/gguf_file.h"
-#include "gguf/gguf_writer.h"
+#include "gguf_rewrite.h"
 #include "model/hparams.h"
 #include "model/model.h"
 #include "runtime/session.h"
@@ -58,33 +57,14 @@ class TestSmollm3 : public QObject {
     // tiny-llama with layers 0, 1, 0, 1 as architecture `arch`; with `inert`, layers 0-2
     // write nothing to the residual stream.
     std::string four_layers(const std::string& arch, bool inert, const char* name) {
-        auto f = GgufFile::open(llama_.toStdString());
-        GgufWriter w;
-        for (const auto& [k, v] : f->metadata()) {
-            if (k == "general.alignment") continue;
-            const bool llama_key = k.rfind("llama.", 0) == 0;
-            w.set_value(llama_key ? arch + "." + k.substr(6) : k, v);
-        }
-        w.set_string("general.architecture", arch);
-        w.set_u32(arch + ".block_count", 4);
-        for (const TensorInfo& t : f->tensors()) {
-            std::vector<uint8_t> data(t.data, t.data + t.nbytes);
-            const std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
-            if (t.name.rfind("blk.", 0) != 0) {
-                w.add_tensor(t.name, t.type, dims, data);
-                continue;
-            }
-            const int layer = std::stoi(t.name.substr(4));
-            const std::string rest = t.name.substr(t.name.find('.', 4));
-            for (int copy : {layer, layer + 2}) {
-                std::vector<uint8_t> bytes = data;
-                const bool output = rest == ".attn_output.weight" || rest == ".ffn_down.weight";
-                if (inert && output && copy < 3) std::fill(bytes.begin(), bytes.end(), 0);
-                w.add_tensor("blk." + std::to_string(copy) + rest, t.type, dims, bytes);
-            }
-        }
         const std::string path = (dir_.path() + "/" + name).toStdString();
-        w.write(path);
+        kinglet_test::rewrite_llama_as(*GgufFile::open(llama_.toStdString()), arch, 2, {}, path,
+                                       [&](const std::string& tensor, std::vector<uint8_t>& bytes) {
+                                           const bool output = tensor.ends_with(".attn_output.weight") ||
+                                                               tensor.ends_with(".ffn_down.weight");
+                                           if (inert && output && std::stoi(tensor.substr(4)) < 3)
+                                               std::fill(bytes.begin(), bytes.end(), 0);
+                                       });
         return path;
     }
 
