@@ -13,6 +13,7 @@ const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
+    if (!v && f.find(key)) throw Error("model key '" + key + "' is not an integer");
     if (!v) throw Error("model file is missing required key '" + key + "'");
     if (*v < lo || *v > hi)
         throw Error("model key '" + key + "' = " + std::to_string(*v) + " is out of range [" + std::to_string(lo) +
@@ -112,7 +113,10 @@ Hparams read_hparams(const GgufFile& f) {
         h.embed_scale = std::sqrt(float(h.n_embd));
         h.final_logit_softcap = optional_float(f, p + "final_logit_softcapping", 0.0f);
         h.sliding_window = optional_int(f, p + "attention.sliding_window", 0, 0, 1 << 24);
-        int pattern = optional_int(f, p + "attention.sliding_window_pattern", 6, 1, 1024);
+        // llama.cpp always uses 6 (5 local layers, then a global one); a file's own integer
+        // is honoured, a value of another form (a per-layer array) ignored as llama.cpp does.
+        const bool int_pattern = f.get_int(p + "attention.sliding_window_pattern").has_value();
+        const int pattern = int_pattern ? optional_int(f, p + "attention.sliding_window_pattern", 6, 1, 1024) : 6;
         if (h.sliding_window > 0)
             for (int l = 0; l < h.n_layer; ++l) h.layer_is_local[l] = (l + 1) % pattern != 0;
         h.rope_freq_base_local = optional_positive_float(f, p + "rope.freq_base_swa", 10000.0f);

@@ -121,6 +121,40 @@ private slots:
         }
     }
 
+    // A key of the wrong form says so, rather than that it is missing.
+    void wrongTypeIsNamed() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-qwen2-q8_0.gguf");
+        QTemporaryDir dir;
+        const std::string out = (dir.path() + "/type.gguf").toStdString();
+        write_tampered(*GgufFile::open(path.toStdString()), "qwen2.block_count", {false, gguf_string("24")}, out);
+        const std::string error = load_and_generate(out);
+        QVERIFY2(error.find("'qwen2.block_count' is not an integer") != std::string::npos, error.c_str());
+    }
+
+    // Gemma 3's layer pattern: llama.cpp always uses 6 (5 sliding-window layers, then a
+    // global one). A file's integer is honoured; another form (a per-layer array) is ignored
+    // as llama.cpp ignores it, instead of refusing a file llama.cpp runs.
+    void gemma3PatternOfAnotherFormIsIgnored() {
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-gemma3-q4_k_m.gguf");
+        QTemporaryDir dir;
+        const std::string out = (dir.path() + "/pattern.gguf").toStdString();
+        auto f = GgufFile::open(path.toStdString());
+        GgufValue per_layer;
+        per_layer.type = GgufValueType::Array;
+        auto arr = std::make_shared<GgufArray>();
+        arr->elem_type = GgufValueType::Bool;
+        arr->ints = {1, 1, 0};
+        per_layer.v = arr;
+        const std::map<std::string, Tampering> changes = {
+            {"gemma3.attention.sliding_window", {false, gguf_number(GgufValueType::U32, 4)}},
+            {"gemma3.attention.sliding_window_pattern", {false, per_layer}}};
+        kinglet_test::rewrite_gguf(*f, changes, out);
+        const Hparams h = read_hparams(*GgufFile::open(out));
+        QCOMPARE(h.sliding_window, 4);
+        for (int l = 0; l < h.n_layer; ++l) QCOMPARE(bool(h.layer_is_local[l]), (l + 1) % 6 != 0);
+        QCOMPARE(load_and_generate(out), std::string());
+    }
+
     // A tensor the graph would not read (here an attention-output bias, which some
     // variants have) means the model would run wrongly: it is refused by name. So is a
     // file whose block_count leaves layers out.
