@@ -1,6 +1,6 @@
 #version 450
-// Att[t][head] = softmax(Q K^T * scale) V over the visible cache rows (causal, optional
-// sliding window), flash-style: keys are taken 64 at a time with a running max and sum,
+// Att[t][head] = softmax(Q K^T * scale, optionally soft-capped) V over the visible cache
+// rows (causal, optional sliding window), flash-style: keys are taken 64 at a time with a running max and sum,
 // so no scores buffer is needed and any context length works. One workgroup per
 // (head, token); thread i scores key c0+i, then owns output dims i, i+64, ... (D <= 512).
 // Position j is cache row j % rows: a sliding-window layer's cache is a ring of `rows`
@@ -18,7 +18,12 @@ layout(binding = 3) buffer A { float att[]; };
 layout(binding = 5) buffer Part { float part[]; };
 // pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
 layout(binding = 4) readonly buffer Pos { uint positions[]; };
-layout(push_constant) uniform P { uint n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint rows, split; } p;
+layout(push_constant) uniform P {
+    uint n_head, group, head_dim, kv_dim, pos_slot, window;
+    float scale;
+    uint rows, split;
+    float softcap;  // > 0: scores become softcap * tanh(score / softcap) (Gemma 2)
+} p;
 
 shared float qs[512];
 shared float red[64];
@@ -68,6 +73,7 @@ void main() {
                 dot += qs[2u * d] * kk.x + qs[2u * d + 1u] * kk.y;
             }
             s = dot * p.scale;
+            if (p.softcap > 0.0) s = p.softcap * tanh(s / p.softcap);
         }
         red[tid] = s;
         barrier();

@@ -41,8 +41,8 @@ std::string rope_summary(const Model& model) {
     return s;
 }
 
-// The multipliers a graph applies beyond Llama's (Gemma's embedding scale, Granite's four),
-// in a line; empty when there are none.
+// The multipliers and caps a graph applies beyond Llama's (Gemma's embedding scale and soft
+// caps, Granite's four multipliers), in a line; empty when there are none.
 std::string multipliers_summary(const Hparams& h) {
     std::string s;
     auto add = [&](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
@@ -50,6 +50,8 @@ std::string multipliers_summary(const Hparams& h) {
     if (h.residual_scale != 1.0f) add("block outputs x" + number(h.residual_scale));
     if (h.attn_scale > 0) add("attention scores x" + number(h.attn_scale));
     if (h.logit_scale != 1.0f) add("logits /" + number(h.logit_scale));
+    if (h.attn_logit_softcap > 0) add("attention scores capped at " + number(h.attn_logit_softcap));
+    if (h.final_logit_softcap > 0) add("logits capped at " + number(h.final_logit_softcap));
     return s;
 }
 

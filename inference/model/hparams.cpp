@@ -9,7 +9,7 @@
 namespace kinglet {
 namespace {
 
-const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3", "phi3", "granite", "smollm3"};
+const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "granite", "smollm3"};
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
@@ -124,6 +124,25 @@ Hparams read_hparams(const GgufFile& f) {
         // global layers only: the local layers keep the positions they were trained with.
         h.rope_freq_scale_local = 1.0f;
     }
+
+    if (h.arch == "gemma2") {
+        // Gemma 2: Gemma 3's graph without Q/K norms, every other layer local (window 4096
+        // unless the file says), one RoPE base for all layers, attention scores and logits
+        // soft-capped (50 and 30 unless the file says), as in llama.cpp.
+        h.activation = FfnActivation::Gelu;
+        h.embed_scale = std::sqrt(float(h.n_embd));
+        h.attn_logit_softcap = optional_positive_float(f, p + "attn_logit_softcapping", 50.0f);
+        h.final_logit_softcap = optional_positive_float(f, p + "final_logit_softcapping", 30.0f);
+        h.sliding_window = optional_int(f, p + "attention.sliding_window", 4096, 0, 1 << 24);
+        if (h.sliding_window > 0)
+            for (int l = 0; l < h.n_layer; ++l) h.layer_is_local[l] = l % 2 == 0;
+        h.rope_freq_base_local = h.rope_freq_base;
+        h.rope_freq_scale_local = h.rope_freq_scale;
+    }
+    // Gemma 2 27B and Gemma 3 27B scale queries by 1/sqrt(embedding / heads) rather than
+    // 1/sqrt(head size) (llama.cpp tells them by their layer count).
+    if ((h.arch == "gemma2" && h.n_layer == 46) || (h.arch == "gemma3" && h.n_layer == 62))
+        h.attn_scale = 1.0f / std::sqrt(float(h.n_embd) / float(h.n_head));
 
     if (h.arch == "granite") {
         // IBM Granite 3.x: Llama's graph with four multipliers (llama.cpp's names in brackets):

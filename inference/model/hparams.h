@@ -46,6 +46,7 @@ struct Hparams {
     float logit_scale = 1.0f;           // logits are divided by it (Granite)
     float attn_scale = 0.0f;            // 0 = 1/sqrt(head_dim)
     float final_logit_softcap = 0.0f;   // 0 = off
+    float attn_logit_softcap = 0.0f;    // 0 = off; Gemma 2 caps attention scores (50)
     int sliding_window = 0;             // 0 = no local layers
     std::vector<bool> layer_is_local;   // per layer: sliding-window attention
     std::vector<bool> layer_uses_rope;  // per layer: false for SmolLM3's layers without positions (NoPE)

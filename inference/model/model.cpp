@@ -113,8 +113,8 @@ void Model::bind_weights() {
     weights_.rope_factors_short = b.get("rope_factors_short.weight", {h.rope_dim / 2}, false);
     weights_.rope_factors_long = b.get("rope_factors_long.weight", {h.rope_dim / 2}, false);
 
-    const bool gemma = h.arch == "gemma3";
-    const bool qk_norm = h.arch == "qwen3" || gemma;
+    const bool gemma = h.arch == "gemma2" || h.arch == "gemma3";
+    const bool qk_norm = h.arch == "qwen3" || h.arch == "gemma3";
     const bool biases = h.arch == "qwen2";
     const bool fused = h.arch == "phi3";
 

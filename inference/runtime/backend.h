@@ -74,8 +74,9 @@ public:
     // layer's cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the
     // model): position p is row p % rows, a ring on sliding-window layers.
     virtual void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) = 0;
-    // Att = softmax(Q K^T * scale, causal, window) V over the cache; window 0 = unlimited.
-    virtual void attention(int layer, int n_tokens, int pos0, int window, float scale) = 0;
+    // Att = softmax(S, causal, window) V over the cache, S = Q K^T * scale, each score capped
+    // as softcap * tanh(S / softcap) when softcap > 0 (Gemma 2); window 0 = unlimited.
+    virtual void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) = 0;
     virtual void add(Act x, Act y, size_t n) = 0;  // x += y
     virtual void glu(FfnActivation act, size_t n) = 0;  // Gate = act(Gate) * Up
     virtual void softcap(Act x, size_t n, float cap) = 0;  // x = cap * tanh(x / cap)

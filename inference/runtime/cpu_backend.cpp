@@ -140,7 +140,7 @@ void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTabl
 //
 // The kernels read runs of consecutive rows; on a local layer's ring the visible positions
 // may wrap past the last row, so they are read as two runs (up to the end, then from row 0).
-void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
+void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) {
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, Q = h.q_dim();
     const int group = h.n_head / h.n_head_kv;
@@ -166,6 +166,8 @@ void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float 
             const float* q = qbuf + size_t(t) * Q + head * D;
             scores_fn(D, n1, q, cache_->k(layer, start) + kv_head * D, kv_stride, scale, scores);
             if (n1 < n) scores_fn(D, n - n1, q, cache_->k(layer, 0) + kv_head * D, kv_stride, scale, scores + n1);
+            if (softcap > 0)
+                for (int i = 0; i < n; ++i) scores[i] = softcap * std::tanh(scores[i] / softcap);
             kinglet::softmax(scores, n);
             wsum_fn(D, n1, scores, cache_->v(layer, start) + kv_head * D, kv_stride, acc);
             if (n1 < n) {

@@ -93,7 +93,7 @@ void Transformer::attention_block(int l, int n, int pos0) {
     const RopeTable& table = !h_.layer_uses_rope[l] ? rope_none_ : local ? rope_local_ : rope_global_;
     b.rope_store_kv(l, n, pos0, table);
     const float scale = h_.attn_scale > 0 ? h_.attn_scale : 1.0f / std::sqrt(float(D));
-    b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale);
+    b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale, h_.attn_logit_softcap);
 
     residual(lw.wo, Act::Att, lw.post_attn_norm, n);
 }

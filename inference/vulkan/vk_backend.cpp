@@ -28,7 +28,7 @@ struct MatvecPush {
     float scale;
 };
 struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
-struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; float softcap; };
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
@@ -438,7 +438,7 @@ void VulkanBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeT
                    &p, ceil_div(items, 64), uint32_t(n_tokens));
 }
 
-void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale) {
+void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) {
     const Hparams& h = model_->hparams();
     // Keys the last token sees: with few tokens and many keys, split them across workgroups.
     const int pos_last = pos0 + n_tokens - 1;
@@ -446,7 +446,8 @@ void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, flo
     const int pieces = n_tokens <= kMatvecTokens && visible > 2 * kAttnPiece ? (visible + kAttnPiece - 1) / kAttnPiece : 1;
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
                     position_slot(pos0), uint32_t(std::max(window, 0)), scale,
-                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens)), pieces > 1 ? uint32_t(kAttnPiece) : 0u};
+                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens)), pieces > 1 ? uint32_t(kAttnPiece) : 0u,
+                    softcap};
     seq_->dispatch(*p_attention_,
                    {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att)),
                     vk::whole(positions_), vk::whole(attn_pieces_)},

@@ -27,7 +27,7 @@ public:
                 const MatmulEpilogue& epi = {}) override;
     void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
     void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
-    void attention(int layer, int n_tokens, int pos0, int window, float scale) override;
+    void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) override;
     void add(Act x, Act y, size_t n) override;
     void glu(FfnActivation act, size_t n) override;
     void softcap(Act x, size_t n, float cap) override;

@@ -91,7 +91,7 @@ private slots:
         auto f = kinglet::GgufFile::open(model.toStdString());
         auto as = [&](const std::string& arch, int repeat, const std::map<std::string, kinglet_test::KeyChange>& extra) {
             const QString path = dir.filePath(QString::fromStdString(arch) + ".gguf");
-            kinglet_test::rewrite_llama_as(*f, arch, repeat, extra, path.toStdString());
+            kinglet_test::rewrite_as_arch(*f, arch, repeat, extra, path.toStdString());
             Run info = cli({"info", "-m", path, "--json"});
             return QJsonDocument::fromJson(info.out).object();
         };

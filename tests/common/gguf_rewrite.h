@@ -29,19 +29,21 @@ inline void rewrite_gguf(const kinglet::GgufFile& f, const std::map<std::string,
     w.write(path);
 }
 
-// Copies a Llama file as architecture `arch` (its llama.* keys renamed arch.*), its layers
-// repeated `repeat` times (layer l + k * block_count is a copy of layer l), then `changes`
-// applied. `edit_tensor`, when given, may change each written tensor's bytes.
-inline void rewrite_llama_as(const kinglet::GgufFile& f, const std::string& arch, int repeat,
-                             const std::map<std::string, KeyChange>& changes, const std::string& path,
-                             const std::function<void(const std::string&, std::vector<uint8_t>&)>& edit_tensor = {}) {
+// Copies a model file as architecture `arch` (its <architecture>.* keys renamed arch.*),
+// its layers repeated `repeat` times (layer l + k * block_count is a copy of layer l), then
+// `changes` applied. `edit_tensor`, when given, may change each tensor's bytes, or drop the
+// tensor by returning false.
+inline void rewrite_as_arch(const kinglet::GgufFile& f, const std::string& arch, int repeat,
+                            const std::map<std::string, KeyChange>& changes, const std::string& path,
+                            const std::function<bool(const std::string&, std::vector<uint8_t>&)>& edit_tensor = {}) {
     kinglet::GgufWriter w;
+    const std::string from = f.get_string("general.architecture").value_or("") + ".";
     int64_t n_layer = 0;
     for (const auto& [k, v] : f.metadata()) {
         if (k == "general.alignment") continue;
-        const bool llama_key = k.rfind("llama.", 0) == 0;
-        const std::string key = llama_key ? arch + "." + k.substr(6) : k;
-        if (k == "llama.block_count") n_layer = v.as_int().value_or(0);
+        const bool arch_key = k.rfind(from, 0) == 0;
+        const std::string key = arch_key ? arch + "." + k.substr(from.size()) : k;
+        if (k == from + "block_count") n_layer = v.as_int().value_or(0);
         if (!changes.count(key)) w.set_value(key, v);
     }
     w.set_string("general.architecture", arch);
@@ -58,8 +60,7 @@ inline void rewrite_llama_as(const kinglet::GgufFile& f, const std::string& arch
                 name = "blk." + std::to_string(layer + k * n_layer) + t.name.substr(t.name.find('.', 4));
             }
             std::vector<uint8_t> bytes(t.data, t.data + t.nbytes);
-            if (edit_tensor) edit_tensor(name, bytes);
-            w.add_tensor(name, t.type, dims, bytes);
+            if (!edit_tensor || edit_tensor(name, bytes)) w.add_tensor(name, t.type, dims, bytes);
         }
     }
     w.write(path);

@@ -78,7 +78,7 @@ class TestGranite : public QObject {
         if (m.norm_eps > 0)
             changes["granite.attention.layer_norm_rms_epsilon"] = {false, gguf_number(GgufValueType::F32, m.norm_eps)};
         const std::string path = (dir_.path() + "/" + name).toStdString();
-        kinglet_test::rewrite_llama_as(*GgufFile::open(llama_.toStdString()), "granite", 1, changes, path);
+        kinglet_test::rewrite_as_arch(*GgufFile::open(llama_.toStdString()), "granite", 1, changes, path);
         return path;
     }
 

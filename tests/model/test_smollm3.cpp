@@ -58,13 +58,14 @@ class TestSmollm3 : public QObject {
     // write nothing to the residual stream.
     std::string four_layers(const std::string& arch, bool inert, const char* name) {
         const std::string path = (dir_.path() + "/" + name).toStdString();
-        kinglet_test::rewrite_llama_as(*GgufFile::open(llama_.toStdString()), arch, 2, {}, path,
-                                       [&](const std::string& tensor, std::vector<uint8_t>& bytes) {
-                                           const bool output = tensor.ends_with(".attn_output.weight") ||
-                                                               tensor.ends_with(".ffn_down.weight");
-                                           if (inert && output && std::stoi(tensor.substr(4)) < 3)
-                                               std::fill(bytes.begin(), bytes.end(), 0);
-                                       });
+        kinglet_test::rewrite_as_arch(*GgufFile::open(llama_.toStdString()), arch, 2, {}, path,
+                                      [&](const std::string& tensor, std::vector<uint8_t>& bytes) {
+                                          const bool output = tensor.ends_with(".attn_output.weight") ||
+                                                              tensor.ends_with(".ffn_down.weight");
+                                          if (inert && output && std::stoi(tensor.substr(4)) < 3)
+                                              std::fill(bytes.begin(), bytes.end(), 0);
+                                          return true;
+                                      });
         return path;
     }
 

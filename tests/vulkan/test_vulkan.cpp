@@ -367,15 +367,18 @@ private slots:
     void attention_data() {
         QTest::addColumn<int>("window");
         QTest::addColumn<int>("rope");  // 0: no rotation, 1: normal, 2: NEOX (partial, with factors)
-        QTest::newRow("causal") << 0 << 0;
-        QTest::newRow("window 5") << 5 << 0;
-        QTest::newRow("causal, rope") << 0 << 1;
-        QTest::newRow("window 5, rope neox") << 5 << 2;
+        QTest::addColumn<float>("softcap");
+        QTest::newRow("causal") << 0 << 0 << 0.0f;
+        QTest::newRow("window 5") << 5 << 0 << 0.0f;
+        QTest::newRow("causal, rope") << 0 << 1 << 0.0f;
+        QTest::newRow("window 5, rope neox") << 5 << 2 << 0.0f;
+        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << 0 << 1 << 0.3f;
     }
     // rope_store_kv then attention, against the same steps on the host.
     void attention() {
         QFETCH(int, window);
         QFETCH(int, rope);
+        QFETCH(float, softcap);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
@@ -396,7 +399,7 @@ private slots:
             f.vk->write_act(Act::V, v.data(), v.size());
             f.vk->write_act(Act::Q, q.data(), q.size());
             f.vk->rope_store_kv(1, nt, pos0, table);
-            f.vk->attention(1, nt, pos0, window, 0.125f);
+            f.vk->attention(1, nt, pos0, window, 0.125f, softcap);
             got.assign(size_t(nt) * Q, 0);
             f.vk->read_act(Act::Att, got.data(), got.size());
             for (int t = 0; t < nt; ++t) {
@@ -418,7 +421,8 @@ private slots:
                     for (int j = start; j <= pos; ++j) {
                         double dot = 0;
                         for (int i = 0; i < D; ++i) dot += double(q[size_t(t) * Q + head * D + i]) * kall[size_t(j) * KV + kvh * D + i];
-                        s.push_back(float(dot * 0.125));
+                        const float score = float(dot * 0.125);
+                        s.push_back(softcap > 0 ? softcap * std::tanh(score / softcap) : score);
                     }
                     softmax(s.data(), int(s.size()));
                     for (int i = 0; i < D; ++i) {
