@@ -9,7 +9,8 @@
 namespace kinglet {
 namespace {
 
-const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "granite", "smollm3"};
+const char* const kSupportedArchs[] = {"llama",   "qwen2",   "qwen3",   "gemma2", "gemma3",
+                                       "phi3",    "granite", "minicpm", "smollm3"};
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
@@ -101,7 +102,7 @@ Hparams read_hparams(const GgufFile& f) {
     h.rope_freq_scale_local = h.rope_freq_scale;
 
     // llama.cpp's converter permutes Q and K of Llama-shaped models for "normal" RoPE.
-    const bool llama_shaped = h.arch == "llama" || h.arch == "granite" || h.arch == "smollm3";
+    const bool llama_shaped = h.arch == "llama" || h.arch == "granite" || h.arch == "minicpm" || h.arch == "smollm3";
     h.rope_style = llama_shaped ? RopeStyle::Normal : RopeStyle::Neox;
     h.layer_is_local.assign(h.n_layer, false);
     h.layer_uses_rope.assign(h.n_layer, true);
@@ -144,16 +145,19 @@ Hparams read_hparams(const GgufFile& f) {
     if ((h.arch == "gemma2" && h.n_layer == 46) || (h.arch == "gemma3" && h.n_layer == 62))
         h.attn_scale = 1.0f / std::sqrt(float(h.n_embd) / float(h.n_head));
 
-    if (h.arch == "granite") {
-        // IBM Granite 3.x: Llama's graph with four multipliers (llama.cpp's names in brackets):
-        // embeddings [embedding_scale], each block's output before the residual add
-        // [residual_scale], the attention scores instead of 1/sqrt(head_dim) [attention.scale],
-        // and the logits, which are divided by [logit_scale].
+    if (h.arch == "granite" || h.arch == "minicpm") {
+        // IBM Granite 3.x and MiniCPM (1B/2B): Llama's graph with multipliers, one graph for
+        // both in llama.cpp (its key names in brackets): embeddings [embedding_scale], each
+        // block's output before the residual add [residual_scale], the logits, which are
+        // divided by [logit_scale], and for Granite the attention scores instead of
+        // 1/sqrt(head_dim) [attention.scale] (llama.cpp does not read it for MiniCPM).
         h.embed_scale = optional_positive_float(f, p + "embedding_scale", 1.0f);
         h.residual_scale = optional_positive_float(f, p + "residual_scale", 1.0f);
-        h.attn_scale = optional_float(f, p + "attention.scale", 0.0f);
-        if (h.attn_scale < 0) throw Error("model key '" + p + "attention.scale' must not be negative");
         h.logit_scale = optional_positive_float(f, p + "logit_scale", 1.0f);
+        if (h.arch == "granite") {
+            h.attn_scale = optional_float(f, p + "attention.scale", 0.0f);
+            if (h.attn_scale < 0) throw Error("model key '" + p + "attention.scale' must not be negative");
+        }
     }
 
     // Vocabulary size: explicit key, else the token list.

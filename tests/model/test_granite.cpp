@@ -1,15 +1,18 @@
-// IBM Granite 3.x ("granite"): Llama's graph with four multipliers, read as llama.cpp reads
-// them: embeddings x embedding_scale, each block's output x residual_scale before it joins
-// the residual stream, attention scores x attention.scale (instead of 1/sqrt(head size)),
-// logits / logit_scale. No Granite file is in ../shared, so tiny-llama is rewritten as one
-// and the multipliers are checked by what they must and must not change:
+// IBM Granite 3.x ("granite") and MiniCPM ("minicpm"): Llama's graph with multipliers, one
+// graph for both in llama.cpp (every test here runs for each architecture), read as
+// llama.cpp reads them: embeddings x embedding_scale, each block's output x residual_scale
+// before it joins the residual stream, logits / logit_scale, and for Granite only the
+// attention scores x attention.scale (instead of 1/sqrt(head size)). No such file is in
+// ../shared, so tiny-llama is rewritten as one and the multipliers are checked by what
+// they must and must not change:
 //   - neutral values give Llama's logits exactly;
 //   - logit_scale 4 gives exactly a quarter of them (a power of two scales without rounding);
 //   - embedding_scale = residual_scale = 2 doubles the whole residual stream, which every
 //     RMSNorm removes: with a negligible epsilon the logits stay Llama's bit for bit (doubling
 //     is exact in floating point). Scaling only one of the two, or applying residual_scale
 //     anywhere else, breaks this;
-//   - the attention scale reaches the scores: another value moves the logits;
+//   - Granite's attention scale reaches the scores (another value moves the logits);
+//     MiniCPM's is ignored;
 //   - the Vulkan backend (lavapipe in CI) gives the CPU's logits.
 #include <QTemporaryDir>
 #include <QtTest>
@@ -68,21 +71,30 @@ class TestGranite : public QObject {
     QString llama_;
     int head_dim_ = 0;
 
-    // tiny-llama with every llama.* key renamed granite.* and the multipliers set.
+    // tiny-llama as the architecture under test (its llama.* keys renamed) with the
+    // multipliers set.
     std::string granite(const Multipliers& m, const char* name) {
+        QFETCH_GLOBAL(QString, arch_name);
+        const std::string arch = arch_name.toStdString();
         std::map<std::string, KeyChange> changes;
-        changes["granite.embedding_scale"] = {false, gguf_number(GgufValueType::F32, m.embedding)};
-        changes["granite.residual_scale"] = {false, gguf_number(GgufValueType::F32, m.residual)};
-        changes["granite.logit_scale"] = {false, gguf_number(GgufValueType::F32, m.logit)};
-        if (m.attention > 0) changes["granite.attention.scale"] = {false, gguf_number(GgufValueType::F32, m.attention)};
+        changes[arch + ".embedding_scale"] = {false, gguf_number(GgufValueType::F32, m.embedding)};
+        changes[arch + ".residual_scale"] = {false, gguf_number(GgufValueType::F32, m.residual)};
+        changes[arch + ".logit_scale"] = {false, gguf_number(GgufValueType::F32, m.logit)};
+        if (m.attention > 0) changes[arch + ".attention.scale"] = {false, gguf_number(GgufValueType::F32, m.attention)};
         if (m.norm_eps > 0)
-            changes["granite.attention.layer_norm_rms_epsilon"] = {false, gguf_number(GgufValueType::F32, m.norm_eps)};
+            changes[arch + ".attention.layer_norm_rms_epsilon"] = {false, gguf_number(GgufValueType::F32, m.norm_eps)};
         const std::string path = (dir_.path() + "/" + name).toStdString();
-        kinglet_test::rewrite_as_arch(*GgufFile::open(llama_.toStdString()), "granite", 1, changes, path);
+        kinglet_test::rewrite_as_arch(*GgufFile::open(llama_.toStdString()), arch, 1, changes, path);
         return path;
     }
 
 private slots:
+    void initTestCase_data() {
+        QTest::addColumn<QString>("arch_name");
+        QTest::newRow("granite") << "granite";
+        QTest::newRow("minicpm") << "minicpm";
+    }
+
     void initTestCase() {
         QVERIFY(dir_.isValid());
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
@@ -92,10 +104,12 @@ private slots:
 
     void readsTheMultipliers() {
         const Hparams h = read_hparams(*GgufFile::open(granite({2.0, 0.25, 0.0078125, 8.0}, "keys.gguf")));
-        QCOMPARE(h.arch, std::string("granite"));
+        QFETCH_GLOBAL(QString, arch_name);
+        const bool is_granite = arch_name == "granite";
+        QCOMPARE(QString::fromStdString(h.arch), arch_name);
         QCOMPARE(h.embed_scale, 2.0f);
         QCOMPARE(h.residual_scale, 0.25f);
-        QCOMPARE(h.attn_scale, 0.0078125f);
+        QCOMPARE(h.attn_scale, is_granite ? 0.0078125f : 0.0f);  // as llama.cpp, which reads it for Granite only
         QCOMPARE(h.logit_scale, 8.0f);
         QVERIFY(h.rope_style == RopeStyle::Normal);
         // A zero or negative multiplier would silently zero or flip the model: refused by name.
@@ -105,7 +119,7 @@ private slots:
             Model::load(granite(bad, "bad.gguf"));
             QFAIL("a zero logit scale loaded");
         } catch (const Error& e) {
-            QVERIFY2(std::string(e.what()).find("granite.logit_scale") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find(arch_name.toStdString() + ".logit_scale") != std::string::npos, e.what());
         }
     }
 
@@ -143,11 +157,15 @@ private slots:
         QVERIFY(d_res > 1e-2);
     }
 
+    // Granite's attention.scale reaches the scores; MiniCPM's is ignored, as llama.cpp does.
     void attentionScaleReachesTheScores() {
+        QFETCH_GLOBAL(QString, arch_name);
         const auto neutral = logits_of(granite({}, "neutral.gguf"));
         Multipliers m;
         m.attention = 0.5;
-        QVERIFY(max_abs_diff(logits_of(granite(m, "attn.gguf")), neutral) > 1e-2);
+        const double d = max_abs_diff(logits_of(granite(m, "attn.gguf")), neutral);
+        if (arch_name == "granite") QVERIFY(d > 1e-2);
+        else QCOMPARE(d, 0.0);
     }
 
     void vulkanMatchesCpu() {
