@@ -9,8 +9,8 @@
 namespace kinglet {
 namespace {
 
-const char* const kSupportedArchs[] = {"llama", "qwen2",   "qwen3",   "gemma2",  "gemma3",
-                                       "phi3",  "granite", "minicpm", "smollm3", "exaone"};
+const char* const kSupportedArchs[] = {"llama",   "qwen2",   "qwen3",   "gemma2", "gemma3",   "phi3",
+                                       "granite", "minicpm", "smollm3", "exaone", "ernie4_5"};
 
 int require_int(const GgufFile& f, const std::string& key, int64_t lo, int64_t hi) {
     auto v = f.get_int(key);
@@ -103,7 +103,8 @@ Hparams read_hparams(const GgufFile& f) {
 
     // llama.cpp's converter permutes Q and K of these Llama-shaped models for "normal" RoPE;
     // the others (EXAONE too, though its graph is Llama's) keep Hugging Face's NEOX order.
-    const bool llama_shaped = h.arch == "llama" || h.arch == "granite" || h.arch == "minicpm" || h.arch == "smollm3";
+    const bool llama_shaped = h.arch == "llama" || h.arch == "granite" || h.arch == "minicpm" || h.arch == "smollm3" ||
+                              h.arch == "ernie4_5";
     h.rope_style = llama_shaped ? RopeStyle::Normal : RopeStyle::Neox;
     h.layer_is_local.assign(h.n_layer, false);
     h.layer_uses_rope.assign(h.n_layer, true);

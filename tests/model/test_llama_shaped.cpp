@@ -1,7 +1,9 @@
+// Architectures whose graph is Llama's, under their own names (no such files are in
+// ../shared, so tiny-llama is rewritten as each):
+// ERNIE 4.5 ("ernie4_5"): Llama's graph and RoPE: the logits must be Llama's bit for bit.
 // EXAONE 3.x ("exaone"): Llama's graph, but llama.cpp's converter leaves Q and K in Hugging
 // Face's order, so RoPE rotates the pairs (i, i + D/2) of each head (NEOX) instead of
-// (2i, 2i + 1). No EXAONE file is in ../shared, so tiny-llama is rewritten as one with the
-// rows of Q and K reordered the way the converter would not have: pair member 2i to i,
+// (2i, 2i + 1). tiny-llama is rewritten as EXAONE with the rows of Q and K reordered the way the converter would not have: pair member 2i to i,
 // 2i + 1 to i + D/2. The model is then the same function, so its logits must be Llama's
 // (up to the order of additions in the Q.K sums). Read as NORM, or with the rows left as
 // they are, the logits move by whole units.
@@ -47,7 +49,7 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-class TestExaone : public QObject {
+class TestLlamaShaped : public QObject {
     Q_OBJECT
     QTemporaryDir dir_;
     QString llama_;
@@ -83,6 +85,15 @@ private slots:
         QCOMPARE(h.rope_dim, h.head_dim);  // the reordering below assumes full rotary
     }
 
+    void ernieIsLlama() {
+        const std::string path = (dir_.path() + "/ernie.gguf").toStdString();
+        kinglet_test::rewrite_as_arch(*GgufFile::open(llama_.toStdString()), "ernie4_5", 1, {}, path);
+        const Hparams h = read_hparams(*GgufFile::open(path));
+        QCOMPARE(h.arch, std::string("ernie4_5"));
+        QVERIFY(h.rope_style == RopeStyle::Normal);
+        QCOMPARE(max_abs_diff(logits_of(path), logits_of(llama_.toStdString())), 0.0);
+    }
+
     void readsAsNeox() {
         const Hparams h = read_hparams(*GgufFile::open(exaone(false, "plain.gguf")));
         QCOMPARE(h.arch, std::string("exaone"));
@@ -111,5 +122,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestExaone)
-#include "test_exaone.moc"
+QTEST_GUILESS_MAIN(TestLlamaShaped)
+#include "test_llama_shaped.moc"
