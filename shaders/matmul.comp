@@ -17,6 +17,7 @@ layout(push_constant) uniform P {
     float scale;  // Y = scale * (W X + bias) (+ Y)
 } p;
 #include "dequant.glsl"
+#include "half.glsl"
 
 // The weight type, fixed when the pipeline is created (one pipeline per type in use): the
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
@@ -47,7 +48,7 @@ void load_step(uint s, uint tid, uint r0, uint t0, out float w[32], out float xr
         float xv = 0.0;
         if (t0 + t < p.n_tokens && k < n_valid) xv = x[p.x_off + (t0 + t) * p.n_in + s * BK + k];
         // The CPU path (and llama.cpp) rounds activations to F16 for F16 weights; do the same.
-        if (WEIGHT_TYPE == T_F16) xv = unpackHalf2x16(packHalf2x16(vec2(xv, 0.0))).x;
+        if (WEIGHT_TYPE == T_F16) xv = round_half(xv);
         xr[i] = xv;
     }
 }

@@ -29,6 +29,7 @@ layout(push_constant) uniform P {
     float scale;  // y = scale * (W x + bias) (+ y)
 } p;
 #include "dequant.glsl"
+#include "half.glsl"
 
 // The weight type, fixed when the pipeline is created (one pipeline per type in use): the
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
@@ -57,7 +58,7 @@ vec4 x_quad(uint xb, uint q, uint n, bool whole, bool f16_act) {
             v[j] = 4u * q + j < n ? x4[e >> 2][e & 3u] : 0.0;
         }
     }
-    if (f16_act) v = vec4(unpackHalf2x16(packHalf2x16(v.xy)), unpackHalf2x16(packHalf2x16(v.zw)));
+    if (f16_act) v = round_half(v);
     return v;
 }
 

@@ -9,9 +9,12 @@
 // in float exactly as on the CPU, and the range reduction keeps sin/cos accurate on GPUs
 // whose built-ins lose precision for large arguments.
 //
-// Cache: F16 pairs packed in uints (packHalf2x16 needs no 16-bit storage feature). The
+// Cache: F16 pairs packed in uints (needs no 16-bit storage feature), rounded as the CPU rounds
+// them (half.glsl). The
 // cache has `rows` rows: position pos goes to row pos % rows (a ring on sliding-window
 // layers, see runtime/kv_cache.h; rows = n_ctx elsewhere).
+#extension GL_GOOGLE_include_directive : require
+#include "half.glsl"
 layout(local_size_x = 64) in;
 layout(binding = 0) buffer Qb { float q[]; };
 layout(binding = 1) readonly buffer Kb { float k[]; };
@@ -72,6 +75,6 @@ void main() {
     if (word >= half_kv) return;
     const uint e = 2u * word, head_base = t * kv_dim + (e / p.head_dim) * p.head_dim, ei = e % p.head_dim;
     const uint dst = (pos % p.rows) * half_kv + word;
-    kc[dst] = packHalf2x16(vec2(rotated_k(head_base, ei, pos), rotated_k(head_base, ei + 1u, pos)));
-    vc[dst] = packHalf2x16(vec2(v[t * kv_dim + e], v[t * kv_dim + e + 1u]));
+    kc[dst] = pack_half2_rne(vec2(rotated_k(head_base, ei, pos), rotated_k(head_base, ei + 1u, pos)));
+    vc[dst] = pack_half2_rne(vec2(v[t * kv_dim + e], v[t * kv_dim + e + 1u]));
 }
