@@ -21,6 +21,7 @@ int cmd_devices(const ArgList& argv) {
                             {"int8", d.shader_int8}, {"storage_16bit", d.storage_16bit},
                             {"subgroup_size", d.subgroup_size},
                             {"subgroup_arithmetic", d.subgroup_arithmetic},
+                            {"tensor_cores", d.coopmat_f16},
                             {"max_storage_buffer_range", d.max_storage_buffer_range},
                             {"max_shared_memory", d.max_shared_memory},
                             {"max_storage_buffers", d.max_storage_buffers}});

@@ -20,6 +20,10 @@ struct VulkanDeviceInfo {
     // Compute shaders may sum across a subgroup (subgroupAdd): the decode kernel then
     // reduces without shared memory or barriers.
     bool subgroup_arithmetic = false;
+    // Tensor cores usable for prompts: VK_NV_cooperative_matrix with 16x16x16 F16 x F16 -> F32
+    // products at subgroup scope, 32-wide subgroups, shaderFloat16, the Vulkan memory model and
+    // the shared memory matmul_coopmat.comp needs. The device is then created with them enabled.
+    bool coopmat_f16 = false;
     uint64_t max_storage_buffer_range = 0;  // bytes one storage-buffer binding may span
     uint32_t max_shared_memory = 0;         // bytes of shared memory per workgroup
     uint32_t max_storage_buffers = 0;       // storage buffers one shader may bind (maxPerStageDescriptorStorageBuffers)

@@ -224,6 +224,12 @@ void VulkanBackend::upload_together(std::initializer_list<const TensorInfo*> ten
     upload_run();
 }
 
+std::string VulkanBackend::matmul_shader(GgmlType type) const {
+    // F32 and BF16 weights hold values (and precision) F16 does not: they keep the F32 kernel.
+    const bool f16_holds_it = type != GgmlType::F32 && type != GgmlType::BF16;
+    return dev_->info().coopmat_f16 && f16_holds_it ? "matmul_coopmat" : "matmul";
+}
+
 // A weight's shape and pipelines (no memory yet).
 VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     if (!supports_weight_type(t.type))
@@ -243,7 +249,7 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
         pipes.first =
             std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 8, sizeof(MatvecPush), 0b11100,
                                            std::vector<uint32_t>{id, matvec_rows_}, type_name(t.type));
-        pipes.second = std::make_shared<vk::Pipeline>(*dev_, "matmul", 4, sizeof(MatmulPush), 0b100,
+        pipes.second = std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
                                                       std::vector<uint32_t>{id}, type_name(t.type));
     }
     wt.matvec = pipes.first;

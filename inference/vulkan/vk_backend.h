@@ -42,6 +42,9 @@ public:
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
+    // The prompt kernel for weights of this type: "matmul_coopmat" (tensor cores, F16 inputs)
+    // where the device has them and F16 holds the type's values, else "matmul" (F32).
+    std::string matmul_shader(GgmlType type) const;
 
     static bool supports_weight_type(GgmlType type);
 

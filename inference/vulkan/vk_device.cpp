@@ -21,6 +21,7 @@ std::string VulkanDeviceInfo::summary() const {
     s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
          ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size);
     if (subgroup_arithmetic) s += " (arithmetic)";
+    if (coopmat_f16) s += ", tensor cores (cooperative matrix)";
     s += ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
          " KiB)";
     return s;
@@ -136,6 +137,9 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
         info.storage_16bit = f11.storageBuffer16BitAccess;
         info.shader_float16 = f12.shaderFloat16;
         info.shader_int8 = f12.shaderInt8;
+        info.coopmat_f16 = f12.shaderFloat16 && f12.vulkanMemoryModel && api_version_ >= VK_API_VERSION_1_2 &&
+                           info.subgroup_size == 32 && info.max_shared_memory >= kCoopmatSharedBytes &&
+                           has_coopmat_f16(pd);
     }
     read_memory(pd, info);
     return info;
@@ -149,6 +153,30 @@ bool VulkanInstance::has_device_extension(VkPhysicalDevice pd, const char* name)
     for (uint32_t i = 0; i < n; ++i)
         if (std::strcmp(ext[i].extensionName, name) == 0) return true;
     return false;
+}
+
+// VK_NV_cooperative_matrix with the one shape matmul_coopmat.comp uses (16x16x16, F16 inputs,
+// F32 sums, subgroup scope), and its feature on.
+bool VulkanInstance::has_coopmat_f16(VkPhysicalDevice pd) const {
+    if (!has_device_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME)) return false;
+    auto props = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+        fn_.vkGetInstanceProcAddr(instance_, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+    if (!props) return false;
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    f2.pNext = &coop;
+    fn_.vkGetPhysicalDeviceFeatures2(pd, &f2);
+    if (!coop.cooperativeMatrix) return false;
+    uint32_t n = 0;
+    if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkCooperativeMatrixPropertiesNV> shapes(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+    if (props(pd, &n, shapes.data()) < 0) return false;
+    shapes.resize(n);
+    return std::any_of(shapes.begin(), shapes.end(), [](const VkCooperativeMatrixPropertiesNV& m) {
+        return m.MSize == 16 && m.NSize == 16 && m.KSize == 16 && m.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+               m.BType == VK_COMPONENT_TYPE_FLOAT16_NV && m.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+               m.DType == VK_COMPONENT_TYPE_FLOAT32_NV && m.scope == VK_SCOPE_SUBGROUP_NV;
+    });
 }
 
 // The heaps, the largest device-local one, and how much of it is free. The budget is
@@ -244,7 +272,30 @@ VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalD
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
-    check(fn_.vkCreateDevice(pd, &dci, nullptr, &device_), "vkCreateDevice");
+    // The tensor-core prompt shader needs its extension and features enabled; everything else
+    // runs on a device created with none. KINGLET_VK_NO_COOPMAT=1 leaves them off (A/B runs).
+    const char* no_coopmat = std::getenv("KINGLET_VK_NO_COOPMAT");
+    if (no_coopmat && *no_coopmat && *no_coopmat != '0') info_.coopmat_f16 = false;
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    const char* coop_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+    if (info_.coopmat_f16) {
+        coop.cooperativeMatrix = VK_TRUE;
+        f12.shaderFloat16 = VK_TRUE;
+        f12.vulkanMemoryModel = VK_TRUE;
+        f12.pNext = &coop;
+        dci.pNext = &f12;
+        dci.enabledExtensionCount = 1;
+        dci.ppEnabledExtensionNames = &coop_ext;
+        if (fn_.vkCreateDevice(pd, &dci, nullptr, &device_) != VK_SUCCESS) {
+            // Advertised but refused: run without tensor cores rather than not at all.
+            info_.coopmat_f16 = false;
+            dci.pNext = nullptr;
+            dci.enabledExtensionCount = 0;
+            device_ = VK_NULL_HANDLE;
+        }
+    }
+    if (!device_) check(fn_.vkCreateDevice(pd, &dci, nullptr, &device_), "vkCreateDevice");
     const std::string missing = load_device_functions(fn_, device_);
     if (!missing.empty()) {
         if (fn_.vkDestroyDevice) fn_.vkDestroyDevice(device_, nullptr);

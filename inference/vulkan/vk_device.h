@@ -34,6 +34,7 @@ private:
     VulkanInstance() = default;
     static std::shared_ptr<VulkanInstance> create_new(std::string* why_not);
     bool has_device_extension(VkPhysicalDevice pd, const char* name) const;
+    bool has_coopmat_f16(VkPhysicalDevice pd) const;
     void read_memory(VkPhysicalDevice pd, VulkanDeviceInfo& info) const;
     Functions fn_;
     VkInstance instance_ = VK_NULL_HANDLE;
@@ -48,6 +49,10 @@ int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::strin
 // The most storage buffers any of Kinglet's shaders binds (matvec: weights, input, three
 // outputs, three biases); a device must allow this many per shader.
 constexpr uint32_t kMaxBindings = 8;
+
+// Shared memory of matmul_coopmat.comp: F16 tiles of 128 x 72 weights and 64 x 136
+// activations, and eight 16 x 16 F32 results.
+constexpr uint32_t kCoopmatSharedBytes = 128 * 72 * 2 + 64 * 136 * 2 + 8 * 256 * 4;
 
 class VulkanDevice {
 public:

@@ -34,6 +34,19 @@ std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
 
 float f16_round(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
 
+// What the GPU must give for row . x, summed in double over the values its kernel multiplies:
+// activations rounded to F16 for F16 weights (as the CPU does); on tensor cores
+// (matmul_coopmat) weights and activations both rounded to F16.
+float expected_dot(const float* row, const float* x, int n, GgmlType type, bool f16_inputs) {
+    double s = 0;
+    for (int i = 0; i < n; ++i) {
+        const float w = f16_inputs ? f16_round(row[i]) : row[i];
+        const float xv = f16_inputs || type == GgmlType::F16 ? f16_round(x[i]) : x[i];
+        s += double(w) * xv;
+    }
+    return float(s);
+}
+
 // Largest |a - b| / (1 + |b|).
 double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
     double m = 0;
@@ -101,6 +114,26 @@ private slots:
         }
     }
 
+    // The prompt kernel: tensor cores only where the device has them, never for F32/BF16
+    // weights (F16 would lose their values), and KINGLET_VK_NO_COOPMAT=1 turns them off.
+    void promptKernelChoice() {
+        for (bool off : {false, true}) {
+            if (off) qputenv("KINGLET_VK_NO_COOPMAT", "1");
+            REQUIRE_VULKAN(backend);
+            qunsetenv("KINGLET_VK_NO_COOPMAT");
+            auto* vk = dynamic_cast<VulkanBackend*>(backend.get());
+            QVERIFY(vk);
+            const bool tensor_cores = vk->device_info().coopmat_f16;
+            if (off) QVERIFY(!tensor_cores);
+            for (GgmlType t : {GgmlType::F32, GgmlType::BF16})
+                QCOMPARE(vk->matmul_shader(t), std::string("matmul"));
+            for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS})
+                QCOMPARE(vk->matmul_shader(t), std::string(tensor_cores ? "matmul_coopmat" : "matmul"));
+            qInfo("%s: prompts on %s", vk->device_info().name.c_str(),
+                  tensor_cores ? "tensor cores (matmul_coopmat)" : "the F32 kernel (matmul)");
+        }
+    }
+
     void matmulPerType_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("type");
@@ -134,22 +167,18 @@ private slots:
 
         std::vector<float> row(n_in), want(got.size());
         const size_t rb = row_bytes(w->type, n_in);
+        const std::string shader = f.vk->matmul_shader(w->type);
         for (int64_t r = 0; r < n_out; ++r) {
             dequantize_row(w->type, w->data + (row0 + r) * rb, row.data(), n_in);
-            for (int t = 0; t < kTokens; ++t) {
-                double s = 0;
-                for (int i = 0; i < n_in; ++i) {
-                    const float xv = x[size_t(t) * n_in + i];
-                    s += double(row[i]) * (w->type == GgmlType::F16 ? f16_round(xv) : xv);
-                }
-                want[size_t(t) * n_out + r] = float(s);
-            }
+            for (int t = 0; t < kTokens; ++t)
+                want[size_t(t) * n_out + r] =
+                    expected_dot(row.data(), &x[size_t(t) * n_in], n_in, w->type, shader == "matmul_coopmat");
         }
         const double d = max_rel_diff(got, want);
         for (size_t i = 0, shown = 0; i < got.size() && shown < 8; ++i)
             if (std::fabs(got[i] - want[i]) > 1e-3 * (1 + std::fabs(want[i])) && ++shown)
                 qInfo("  t %zu r %zu: got %g want %g", i / n_out, i % n_out, got[i], want[i]);
-        qInfo("%s %s: max rel diff %.2e", w->name.c_str(), type_name(w->type).c_str(), d);
+        qInfo("%s %s: max rel diff %.2e (%s)", w->name.c_str(), type_name(w->type).c_str(), d, shader.c_str());
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
@@ -182,6 +211,10 @@ private slots:
                 // subgroups meet in shared memory.
                 add(t, tokens, true, 0, 4);
             }
+        // 6 tokens: the prompt kernel (on tensor cores where the device has them) over 10 of
+        // its 128-value stages, 37 rows of its 64-row tile.
+        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS})
+            add(t, 6, true, 0, 0);
         for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
             for (int tokens : {1, 3, 6})
                 for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0);
@@ -205,7 +238,7 @@ private slots:
         const uint32_t sg_width = f.vk->device_info().subgroup_size;
         const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
         QCOMPARE(f.vk->matvec_rows(), want_rows);
-        const int n_in = ragged ? ragged : tokens == 1 ? 5888 : 2816, n_rows = 37;
+        const int n_in = ragged ? ragged : tokens == 1 ? 5888 : tokens == 3 ? 2816 : 1280, n_rows = 37;
         QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
         TensorInfo w;
         w.name = "long";
@@ -225,19 +258,15 @@ private slots:
         f.vk->matmul(w, Act::Gate, Act::Tmp, tokens, 0, n_rows);
         std::vector<float> got(size_t(tokens) * n_rows), want(got.size()), row(n_in);
         f.vk->read_act(Act::Tmp, got.data(), got.size());
+        const std::string shader = tokens > 4 ? f.vk->matmul_shader(w.type) : f.vk->matvec_shader();
         for (int r = 0; r < n_rows; ++r) {
             dequantize_row(w.type, &bytes[r * rb], row.data(), n_in);
-            for (int t = 0; t < tokens; ++t) {
-                double s = 0;
-                for (int i = 0; i < n_in; ++i) {
-                    const float xv = x[size_t(t) * n_in + i];
-                    s += double(row[i]) * (w.type == GgmlType::F16 ? f16_round(xv) : xv);
-                }
-                want[size_t(t) * n_rows + r] = float(s);
-            }
+            for (int t = 0; t < tokens; ++t)
+                want[size_t(t) * n_rows + r] =
+                    expected_dot(row.data(), &x[size_t(t) * n_in], n_in, w.type, shader == "matmul_coopmat");
         }
         const double d = max_rel_diff(got, want);
-        qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, f.vk->matvec_shader().c_str());
+        qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, shader.c_str());
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
@@ -431,8 +460,11 @@ private slots:
                         want[size_t(t) * Q + head * D + i] = float(a);
                     }
                 }
+            // 5e-5: a GPU's sin/cos differ from the CPU's in the last bits, and a rotated K value
+            // that lies near the middle of two F16 values may then round to the other one in
+            // the cache (on an H200: 1.5e-5; lavapipe: below 1e-5).
             const double d = max_rel_diff(got, want);
-            QVERIFY2(d < 1e-5, qPrintable(QString("batch %1 diff %2").arg(batch).arg(d)));
+            QVERIFY2(d < 5e-5, qPrintable(QString("batch %1 diff %2").arg(batch).arg(d)));
         }
     }
 
