@@ -85,6 +85,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
         if (const char* env = std::getenv("KINGLET_VK_MATVEC_ROWS"))
             if (const int v = std::atoi(env); v == 4 || v == 8 || v == 16 || v == 32) matvec_rows_ = uint32_t(v);
     }
+    coopmat_ = info.coopmat_f16;
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
     // The last argument says which bindings each shader writes (bit i = binding i), so that
@@ -227,7 +228,7 @@ void VulkanBackend::upload_together(std::initializer_list<const TensorInfo*> ten
 std::string VulkanBackend::matmul_shader(GgmlType type) const {
     // F32 and BF16 weights hold values (and precision) F16 does not: they keep the F32 kernel.
     const bool f16_holds_it = type != GgmlType::F32 && type != GgmlType::BF16;
-    return dev_->info().coopmat_f16 && f16_holds_it ? "matmul_coopmat" : "matmul";
+    return coopmat_ && f16_holds_it ? "matmul_coopmat" : "matmul";
 }
 
 // A weight's shape and pipelines (no memory yet).
@@ -249,8 +250,19 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
         pipes.first =
             std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 8, sizeof(MatvecPush), 0b11100,
                                            std::vector<uint32_t>{id, matvec_rows_}, type_name(t.type));
-        pipes.second = std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
-                                                      std::vector<uint32_t>{id}, type_name(t.type));
+        auto make_matmul = [&] {
+            return std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
+                                                  std::vector<uint32_t>{id}, type_name(t.type));
+        };
+        try {
+            pipes.second = make_matmul();
+        } catch (const Error&) {
+            // A driver that advertises tensor cores but rejects their shader still runs
+            // prompts, on the F32 kernel, rather than losing the GPU.
+            if (!coopmat_) throw;
+            coopmat_ = false;
+            pipes.second = make_matmul();
+        }
     }
     wt.matvec = pipes.first;
     wt.matmul = pipes.second;

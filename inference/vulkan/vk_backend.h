@@ -88,6 +88,7 @@ private:
     size_t align_ = 4;      // minStorageBufferOffsetAlignment
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
     uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
+    bool coopmat_ = false;                  // prompts on tensor cores (matmul_coopmat.comp)
     vk::Buffer acts_[10];
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves
