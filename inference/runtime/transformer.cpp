@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "runtime/kv_cache.h"
 #include "util/error.h"
@@ -30,6 +31,15 @@ Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend>
     rope_global_ = make_rope_table(h_.rope_dim, h_.rope_freq_base, h_.rope_freq_scale, ff, neox, mscale,
                                    h_.rope_yarn ? &yarn : nullptr);
     rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale_local, ff, neox, mscale);
+}
+
+int Transformer::batch_limit() {
+    static const int limit = [] {
+        const char* env = std::getenv("KINGLET_MAX_BATCH");
+        const int v = env ? std::atoi(env) : 0;
+        return v >= 16 && v <= 4096 ? v : 256;
+    }();
+    return limit;
 }
 
 int Transformer::kv_rows(int layer) const { return kv_layer_rows(h_, layer, n_ctx_, max_batch()); }

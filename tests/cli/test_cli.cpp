@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 
 #include "gguf_rewrite.h"
 #include "shared_data.h"
@@ -16,8 +17,13 @@ struct Run {
     QByteArray out, err;
 };
 
-Run cli(const QStringList& args) {
+Run cli(const QStringList& args, const QStringList& env = {}) {
     QProcess p;
+    if (!env.isEmpty()) {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        for (const QString& kv : env) e.insert(kv.section('=', 0, 0), kv.section('=', 1));
+        p.setProcessEnvironment(e);
+    }
     p.start(QStringLiteral(KINGLET_BINARY_DIR "/bin/kinglet-cli"), args);
     p.closeWriteChannel();
     Run r;
@@ -217,6 +223,29 @@ private slots:
         QVERIFY(first["lse"].toDouble() >= first["top"].toArray()[0].toArray()[1].toDouble());
         // The reference says token 403 is the best after BOS in stories260K.
         QCOMPARE(first["top"].toArray()[0].toArray()[0].toInt(), 403);
+    }
+
+    // KINGLET_MAX_BATCH (for speed comparisons) changes how a prompt is cut into batches,
+    // never its logits: 40 tokens in batches of 16, 16 and 8 against one batch.
+    void batchLimitKeepsLogits() {
+        KINGLET_REQUIRE_SHARED(model, "models/stories260K.gguf");
+        QStringList ids;
+        for (int i = 0; i < 40; ++i) ids << QString::number(i == 0 ? 1 : 3 + (i * 37) % 500);
+        const QStringList args{"logits", "-m", model, "--tokens", ids.join(','), "--top", "3", "--json", "--backend", "cpu"};
+        const Run whole = cli(args), cut = cli(args, {"KINGLET_MAX_BATCH=16"});
+        QCOMPARE(whole.status, 0);
+        QCOMPARE(cut.status, 0);
+        const QJsonArray a = QJsonDocument::fromJson(whole.out).object()["prompt_logits"].toArray();
+        const QJsonArray b = QJsonDocument::fromJson(cut.out).object()["prompt_logits"].toArray();
+        QCOMPARE(a.size(), 40);
+        QCOMPARE(b.size(), 40);
+        for (int t = 0; t < 40; ++t)
+            for (int k = 0; k < 3; ++k) {
+                const QJsonArray x = a[t].toObject()["top"].toArray()[k].toArray();
+                const QJsonArray y = b[t].toObject()["top"].toArray()[k].toArray();
+                QCOMPARE(x[0].toInt(), y[0].toInt());
+                QVERIFY2(std::fabs(x[1].toDouble() - y[1].toDouble()) < 1e-4, qPrintable(QString("position %1").arg(t)));
+            }
     }
 
     void promptLongerThanContextIsAnError() {

@@ -146,7 +146,7 @@ private slots:
         int local = 0;
         while (!h.layer_is_local[local]) ++local;
         QVERIFY(W > 0);
-        const int R = kv_layer_rows(h, local, kCtx, std::min(Transformer::kMaxBatch, kCtx));
+        const int R = kv_layer_rows(h, local, kCtx, std::min(Transformer::batch_limit(), kCtx));
         QVERIFY2(R < kCtx, "the test needs a ring smaller than the context");
 
         // Turn by turn: keeps what the prompt cache allows (checked against expect_keep),
