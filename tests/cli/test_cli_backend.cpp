@@ -2,6 +2,7 @@
 // finds no driver, `--backend auto` runs on the CPU and says why, and `--backend vulkan`
 // fails with one clear error line. Each case is a fresh kinglet-cli process, because the
 // loader and the Vulkan instance are opened once per process.
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -72,6 +73,37 @@ private slots:
         const QList<QByteArray> lines = forced.err.trimmed().split('\n');
         QVERIFY2(lines.size() == 1 && lines[0].startsWith("error: ") && lines[0].contains("Vulkan"), forced.err.constData());
         QVERIFY(forced.out.isEmpty());
+    }
+
+    // `devices` lists what the engine found, with what it checks before choosing a shader
+    // path, and with the loader hidden says why there is none (exit status 0 either way).
+    void devicesListsWhatWasFound() {
+        const Run r = run_cli({"devices", "--json"}, {});
+        QCOMPARE(r.status, 0);
+        const QJsonObject j = json_of(r.out);
+        const QJsonArray list = j.value("vulkan").toArray();
+        if (list.isEmpty() && kinglet_test::inCi()) QFAIL("no Vulkan device listed in CI (lavapipe is installed there)");
+        for (const QJsonValue& v : list) {
+            const QJsonObject d = v.toObject();
+            QVERIFY2(!d.value("name").toString().isEmpty(), r.out.constData());
+            for (const char* key : {"subgroup_arithmetic", "tensor_cores", "fp16", "memory_budget"})
+                QVERIFY2(d.value(key).isBool(), key);
+            QVERIFY(d.value("max_shared_memory").toDouble() >= 16384);  // the least Vulkan allows
+            // Software devices have no tensor cores; a GPU that says so gets the tensor-core prompt kernel.
+            if (d.value("type").toString() == "cpu") QVERIFY(!d.value("tensor_cores").toBool());
+        }
+        const Run text = run_cli({"devices"}, {});
+        QCOMPARE(text.status, 0);
+        QVERIFY(text.out.startsWith("CPU: always available\n"));
+        QCOMPARE(text.out.count("\nVulkan "), list.size());
+
+        const Run none = run_cli({"devices", "--json"}, {{"KINGLET_VK_LOADER", "/nonexistent/libvulkan.so.1"}});
+        QCOMPARE(none.status, 0);
+        const QJsonObject n = json_of(none.out);
+        QVERIFY(n.value("vulkan").toArray().isEmpty());
+        QVERIFY2(n.value("reason").toString().contains("loader", Qt::CaseInsensitive), none.out.constData());
+        const Run none_text = run_cli({"devices"}, {{"KINGLET_VK_LOADER", "/nonexistent/libvulkan.so.1"}});
+        QVERIFY2(none_text.out.contains("Vulkan: none ("), none_text.out.constData());
     }
 
     void cpuIsNeverANote() {
