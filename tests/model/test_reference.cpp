@@ -120,7 +120,10 @@ private slots:
         std::ifstream in(expected_path.toStdString());
         const std::string expected((std::istreambuf_iterator<char>(in)), {});
         auto m = Model::load(model.toStdString());
-        Session session(*m, SessionOptions{.n_ctx = 512, .n_threads = 2});
+        SessionOptions options;
+        options.n_ctx = 512;
+        options.n_threads = 2;
+        Session session(*m, options);
         GenerateRequest req;
         req.prompt = {m->tokenizer().bos_id()};
         req.max_tokens = 255;
