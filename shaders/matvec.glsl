@@ -7,6 +7,13 @@
 // are then added up. Two builds of this file: matvec.comp (32 lanes per row, summed in shared
 // memory; needs no subgroup features) and matvec_subgroup.comp (a subgroup per row, summed
 // with subgroupAdd: no barrier where a subgroup is 32 or more wide).
+//
+// With p.norm the input is rmsnorm(x) * g (the block's norm, g at binding 8), folded in here
+// so that a decode step needs no norm dispatch: y = inv_rms * (W (x * g)). The lanes of a row
+// read all of x between them, so they add up x * x as they go and get inv_rms with their sums.
+// With p.glu (gate|up: part 0 the gate's rows, part 1 the up's, end0 each) a workgroup takes
+// ROWS / 2 gate rows and the up rows of the same columns, and writes act(gate) * up to part
+// 0's output only: the FFN's activation needs no dispatch of its own.
 #extension GL_GOOGLE_include_directive : require
 #if MATVEC_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : require
@@ -14,20 +21,29 @@
 #endif
 layout(local_size_x = 128) in;
 layout(binding = 0) readonly buffer W { uint wdata[]; };
-layout(binding = 1) readonly buffer X { vec4 x4[]; };  // read 4 at a time: see dot32
+// Activations and norm weights are read 4 at a time where whole vec4s are there, else one by one
+// through a float view of the same binding (a vec4 that straddles the binding's end may read as 0).
+layout(binding = 1) readonly buffer X { vec4 x4[]; };
+layout(binding = 1) readonly buffer X1 { float x1[]; };
 layout(binding = 2) buffer Y0 { float y0[]; };
 layout(binding = 3) buffer Y1 { float y1[]; };
 layout(binding = 4) buffer Y2 { float y2[]; };
 layout(binding = 5) readonly buffer B0 { float b0[]; };  // part k's bias[col0 + row in part] when has_bias
 layout(binding = 6) readonly buffer B1 { float b1[]; };
 layout(binding = 7) readonly buffer B2 { float b2[]; };
+layout(binding = 8) readonly buffer G { vec4 g4[]; };  // the norm's weights when p.norm
+layout(binding = 8) readonly buffer G1 { float g1[]; };
 layout(push_constant) uniform P {
     uint n_in, row_bytes, w_base;  // w_base: byte offset of the first row in the binding
     uint x_off, n_tokens, n_rows, accumulate;
     uint end0, end1;  // rows [0, end0) are part 0, [end0, end1) part 1, the rest part 2
     uint y_off[3], y_stride[3], y_col0[3], has_bias[3];
     float scale;  // y = scale * (W x + bias) (+ y)
+    uint norm;    // the input is rmsnorm(x) * g (never with F16 weights: see row_partial)
+    float eps;
+    uint glu;     // 0, or ACT_SILU / ACT_GELU: y0 = act(gate) * up (activation.glsl)
 } p;
+#include "activation.glsl"
 #include "dequant.glsl"
 #include "half.glsl"
 
@@ -46,27 +62,39 @@ const uint ROWS = 4u;
 
 // Activations x[xb + 4q .. xb + 4q + 4] as a vec4, zero past n. With `whole` (the values are
 // 4-aligned and all valid: every real model, whose rows are multiples of 32 and bindings
-// 16-byte aligned) one vec4 load. The CPU path (and llama.cpp) rounds activations to F16 for
-// F16 weights; so do we.
-vec4 x_quad(uint xb, uint q, uint n, bool whole, bool f16_act) {
+// 16-byte aligned) one vec4 load.
+vec4 x_quad(uint xb, uint q, uint n, bool whole) {
+    if (whole) return x4[(xb >> 2) + q];
     vec4 v;
-    if (whole) {
-        v = x4[(xb >> 2) + q];
-    } else {
-        for (uint j = 0u; j < 4u; ++j) {
-            const uint e = xb + 4u * q + j;
-            v[j] = 4u * q + j < n ? x4[e >> 2][e & 3u] : 0.0;
-        }
+    for (uint j = 0u; j < 4u; ++j) {
+        const uint e = xb + 4u * q + j;
+        v[j] = 4u * q + j < n ? x1[e] : 0.0;
     }
-    if (f16_act) v = round_half(v);
     return v;
 }
 
-// This lane's share of row r: sub-blocks lane, lane + n_lanes, ... summed into acc[t] per token.
-void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT]) {
+// The norm's weights g[s * 32 + 4q ..] (bound from its start, so 4-aligned), zero past n.
+vec4 g_quad(uint s, uint q, uint n) {
+    if (n == 32u) return g4[s * 8u + q];
+    vec4 v;
+    for (uint j = 0u; j < 4u; ++j) {
+        const uint e = s * 32u + 4u * q + j;
+        v[j] = 4u * q + j < n ? g1[e] : 0.0;
+    }
+    return v;
+}
+
+// This lane's share of row r: sub-blocks lane, lane + n_lanes, ... summed into acc[t] per token,
+// and with p.norm the squares of the x it read into ss[t]. The CPU path (and llama.cpp) rounds
+// activations to F16 for F16 weights; so do we. The host folds no norm into F16 weights: their
+// rounding is of the normalised values, known only once inv_rms is.
+void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT], out float ss[TT]) {
     const uint row = p.w_base + r * p.row_bytes;
-    const bool f16_act = WEIGHT_TYPE == T_F16;
-    for (uint t = 0u; t < TT; ++t) acc[t] = 0.0;
+    const bool f16_act = WEIGHT_TYPE == T_F16, norm = p.norm != 0u;
+    for (uint t = 0u; t < TT; ++t) {
+        acc[t] = 0.0;
+        ss[t] = 0.0;
+    }
     const uint nsub = (p.n_in + 31u) / 32u;
     for (uint s = lane; s < nsub; s += n_lanes) {
         float w[32];
@@ -79,48 +107,102 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT]) {
             if (t >= nt) break;
             const uint xb = p.x_off + t * p.n_in + s * 32u;
             const bool whole = (xb & 3u) == 0u && n_valid == 32u;
-            float a = 0.0;
+            float a = 0.0, sq = 0.0;
             for (uint q = 0u; q < 8u; ++q) {
-                const vec4 xv = x_quad(xb, q, n_valid, whole, f16_act);
+                vec4 xv = x_quad(xb, q, n_valid, whole);
+                if (norm) {
+                    sq += dot(xv, xv);
+                    xv *= g_quad(s, q, n_valid);
+                }
+                if (f16_act) xv = round_half(xv);
                 a += w[4u * q] * xv.x + w[4u * q + 1u] * xv.y + w[4u * q + 2u] * xv.z + w[4u * q + 3u] * xv.w;
             }
             acc[t] += a;
+            ss[t] += sq;
         }
     }
 }
 
-void store(uint r, uint t, float v) {
-    const uint k = r < p.end0 ? 0u : r < p.end1 ? 1u : 2u;
-    const uint c = p.y_col0[k] + r - (k == 0u ? 0u : k == 1u ? p.end0 : p.end1);
-    const uint o = p.y_off[k] + t * p.y_stride[k] + c;
-    const bool acc = p.accumulate != 0u, add_bias = p.has_bias[k] != 0u;
-    if (k == 0u) y0[o] = p.scale * (v + (add_bias ? b0[c] : 0.0)) + (acc ? y0[o] : 0.0);
-    else if (k == 1u) y1[o] = p.scale * (v + (add_bias ? b1[c] : 0.0)) + (acc ? y1[o] : 0.0);
-    else y2[o] = p.scale * (v + (add_bias ? b2[c] : 0.0)) + (acc ? y2[o] : 0.0);
+// A row's sum for token t, given its lanes' sums of W (x * g) and of x * x.
+float finish(float acc, float ss) { return p.norm != 0u ? acc / sqrt(ss / float(p.n_in) + p.eps) : acc; }
+
+uint part_of(uint r) { return r < p.end0 ? 0u : r < p.end1 ? 1u : 2u; }
+uint col_of(uint r, uint k) { return p.y_col0[k] + r - (k == 0u ? 0u : k == 1u ? p.end0 : p.end1); }
+
+// scale * (v + bias) for row r.
+float with_bias(uint r, float v) {
+    const uint k = part_of(r), c = col_of(r, k);
+    float b = 0.0;
+    if (p.has_bias[k] != 0u) b = k == 0u ? b0[c] : k == 1u ? b1[c] : b2[c];
+    return p.scale * (v + b);
 }
 
-uint first_row() { return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS; }
+void store(uint r, uint t, float v) {
+    const uint k = part_of(r);
+    const uint o = p.y_off[k] + t * p.y_stride[k] + col_of(r, k);
+    const bool acc = p.accumulate != 0u;
+    v = with_bias(r, v);
+    if (k == 0u) y0[o] = v + (acc ? y0[o] : 0.0);
+    else if (k == 1u) y1[o] = v + (acc ? y1[o] : 0.0);
+    else y2[o] = v + (acc ? y2[o] : 0.0);
+}
+
+uint group_index() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x; }
+
+// The row that the workgroup's row g is, p.n_rows where there is none.
+uint row_of(uint g) {
+    if (p.glu == 0u) return group_index() * ROWS + g;
+    const uint half_rows = ROWS / 2u, i = group_index() * half_rows + g % half_rows;
+    return i >= p.end0 ? p.n_rows : g < half_rows ? i : p.end0 + i;
+}
+
+// With p.glu the rows' results meet here (ROWS <= 32), then glu_finish pairs them.
+shared float glu_val[32u * TT];
+
+// Row r's sum v for token t, the workgroup's row g.
+void emit(uint g, uint r, uint t, float v) {
+    if (p.glu == 0u) store(r, t, v);
+    else glu_val[g * TT + t] = with_bias(r, v);
+}
+
+// Called by the whole workgroup (p.glu is the same for all).
+void glu_finish(uint nt) {
+    barrier();
+    const uint tid = gl_LocalInvocationID.x, half_rows = ROWS / 2u, g = tid / TT, t = tid % TT;
+    const uint i = group_index() * half_rows + g;
+    if (g < half_rows && t < nt && i < p.end0)
+        y0[p.y_off[0] + t * p.y_stride[0] + p.y_col0[0] + i] =
+            gated(p.glu, glu_val[g * TT + t], glu_val[(g + half_rows) * TT + t]);
+}
 
 #if !MATVEC_SUBGROUP
 const uint LANES = 32u;
-shared float red[TT * 128u];
+shared float red[TT * 128u], red_ss[TT * 128u];
 
 void main() {
     const uint tid = gl_LocalInvocationID.x, lane = tid % LANES, g = tid / LANES;
-    const uint r = first_row() + g;
+    const uint r = row_of(g);
     const uint nt = min(TT, p.n_tokens);
-    float acc[TT];
-    if (r < p.n_rows) row_partial(r, lane, LANES, nt, acc);
-    else for (uint t = 0u; t < TT; ++t) acc[t] = 0.0;
-    for (uint t = 0u; t < TT; ++t) red[t * 128u + tid] = acc[t];
+    float acc[TT], ss[TT];
+    if (r < p.n_rows) row_partial(r, lane, LANES, nt, acc, ss);
+    else for (uint t = 0u; t < TT; ++t) acc[t] = ss[t] = 0.0;
+    for (uint t = 0u; t < TT; ++t) {
+        red[t * 128u + tid] = acc[t];
+        red_ss[t * 128u + tid] = ss[t];
+    }
     barrier();
     for (uint stride = LANES / 2u; stride > 0u; stride >>= 1) {
         if (lane < stride)
             for (uint t = 0u; t < TT; ++t)
-                if (t < nt) red[t * 128u + tid] += red[t * 128u + tid + stride];
+                if (t < nt) {
+                    red[t * 128u + tid] += red[t * 128u + tid + stride];
+                    red_ss[t * 128u + tid] += red_ss[t * 128u + tid + stride];
+                }
         barrier();
     }
-    if (r < p.n_rows && lane < nt) store(r, lane, red[lane * 128u + g * LANES]);
+    const uint first = lane * 128u + g * LANES;
+    if (r < p.n_rows && lane < nt) emit(g, r, lane, finish(red[first], red_ss[first]));
+    if (p.glu != 0u) glu_finish(nt);
 }
 #else
 // Row g of the workgroup's ROWS belongs to subgroup g (and g + ROWS, g + 2 ROWS, ... where
@@ -128,7 +210,7 @@ void main() {
 // reported: their shares of the row meet in shared memory); with fewer subgroups than rows
 // (64-wide ones) each takes several rows in turn. Lanes are numbered with the subgroup's own
 // size, so any size works; 128 invocations make whole subgroups of any power-of-two size.
-shared float share_sum[128u * TT];
+shared float share_sum[128u * TT], share_ss[128u * TT];
 
 void main() {
     const uint sg = gl_SubgroupID, n_sg = gl_NumSubgroups, width = gl_SubgroupSize;
@@ -136,18 +218,24 @@ void main() {
     const uint nt = min(TT, p.n_tokens);
     if (share < shares) {
         for (uint g = sg % ROWS; g < ROWS; g += min(n_sg, ROWS)) {
-            const uint r = first_row() + g;
-            if (r >= p.n_rows) break;  // the same for the whole subgroup
-            float acc[TT];
-            row_partial(r, share * width + gl_SubgroupInvocationID, shares * width, nt, acc);
+            const uint r = row_of(g);
+            if (r >= p.n_rows) continue;  // the same for the whole subgroup
+            float acc[TT], ss[TT];
+            row_partial(r, share * width + gl_SubgroupInvocationID, shares * width, nt, acc, ss);
             for (uint t = 0u; t < TT; ++t)
-                if (t < nt) acc[t] = subgroupAdd(acc[t]);
+                if (t < nt) {
+                    acc[t] = subgroupAdd(acc[t]);
+                    if (p.norm != 0u) ss[t] = subgroupAdd(ss[t]);
+                }
             if (subgroupElect()) {
                 if (shares == 1u) {
                     for (uint t = 0u; t < TT; ++t)
-                        if (t < nt) store(r, t, acc[t]);
+                        if (t < nt) emit(g, r, t, finish(acc[t], ss[t]));
                 } else {
-                    for (uint t = 0u; t < TT; ++t) share_sum[(g * shares + share) * TT + t] = acc[t];
+                    for (uint t = 0u; t < TT; ++t) {
+                        share_sum[(g * shares + share) * TT + t] = acc[t];
+                        share_ss[(g * shares + share) * TT + t] = ss[t];
+                    }
                 }
             }
         }
@@ -155,12 +243,16 @@ void main() {
     if (shares > 1u) {  // the same in the whole workgroup
         barrier();
         const uint tid = gl_LocalInvocationID.x, g = tid / TT, t = tid % TT;
-        const uint r = first_row() + g;
+        const uint r = row_of(g);
         if (g < ROWS && t < nt && r < p.n_rows) {
-            float v = 0.0;
-            for (uint k = 0u; k < shares; ++k) v += share_sum[(g * shares + k) * TT + t];
-            store(r, t, v);
+            float v = 0.0, sq = 0.0;
+            for (uint k = 0u; k < shares; ++k) {
+                v += share_sum[(g * shares + k) * TT + t];
+                sq += share_ss[(g * shares + k) * TT + t];
+            }
+            emit(g, r, t, finish(v, sq));
         }
     }
+    if (p.glu != 0u) glu_finish(nt);
 }
 #endif

@@ -68,6 +68,22 @@ public:
     virtual void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
         for (const MatmulPart& p : parts) matmul(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias});
     }
+    // matmul_parts of rmsnorm(in) * norm (a block's input norm), XN left unspecified. A backend
+    // may fold the norm into the matrix kernel (a GPU decode step: a dispatch fewer per block);
+    // by default the normalised rows are written to XN first.
+    virtual void norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
+                                   std::initializer_list<MatmulPart> parts) {
+        rmsnorm(Act::XN, in, norm, n_tokens, int(parts.begin()->w->ne[0]), eps);
+        matmul_parts(Act::XN, n_tokens, parts);
+    }
+    // The FFN's first half: Gate = act(gate x) * (up x), x = rmsnorm(in) * norm; gate writes
+    // Gate and up writes Up (then unspecified), n_out each. A backend may pair each gate row
+    // with its up row in the matrix kernel (a GPU decode step: no activation dispatch).
+    virtual void ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
+                             const MatmulPart& up, FfnActivation act) {
+        norm_matmul_parts(in, norm, eps, n_tokens, {gate, up});
+        glu(act, size_t(n_tokens) * gate.n_out);
+    }
     // Rotary position embedding of Q (n_head heads) and K (n_head_kv heads) for positions
     // pos0.., then this batch's rotated K and its V rows go into the layer's cache (F16).
     // Q is rotated in place; K afterwards is unspecified (only the cache is read). Each

@@ -86,15 +86,15 @@ void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* l
 void Transformer::attention_block(int l, int n, int pos0) {
     Backend& b = *backend_;
     const LayerWeights& lw = model_.weights().layers[l];
-    const int E = h_.n_embd, Q = h_.q_dim(), KV = h_.kv_dim(), D = h_.head_dim;
+    const int Q = h_.q_dim(), KV = h_.kv_dim(), D = h_.head_dim;
 
-    b.rmsnorm(Act::XN, Act::X, *lw.attn_norm, n, E, h_.norm_eps);
+    const TensorInfo& norm = *lw.attn_norm;
     if (lw.wqkv)  // fused Q|K|V rows
-        b.matmul_parts(Act::XN, n, {{lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk},
-                                    {lw.wqkv, Q + KV, KV, Act::V, lw.bv}});
+        b.norm_matmul_parts(Act::X, norm, h_.norm_eps, n, {{lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk},
+                                                           {lw.wqkv, Q + KV, KV, Act::V, lw.bv}});
     else
-        b.matmul_parts(Act::XN, n, {{lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk},
-                                    {lw.wv, 0, KV, Act::V, lw.bv}});
+        b.norm_matmul_parts(Act::X, norm, h_.norm_eps, n, {{lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk},
+                                                           {lw.wv, 0, KV, Act::V, lw.bv}});
     if (lw.q_norm) b.rmsnorm(Act::Q, Act::Q, *lw.q_norm, n * h_.n_head, D, h_.norm_eps);
     if (lw.k_norm) b.rmsnorm(Act::K, Act::K, *lw.k_norm, n * h_.n_head_kv, D, h_.norm_eps);
 
@@ -126,14 +126,11 @@ void Transformer::residual(const TensorInfo* w, Act in, const TensorInfo* post_n
 void Transformer::ffn_block(int l, int n) {
     Backend& b = *backend_;
     const LayerWeights& lw = model_.weights().layers[l];
-    const int E = h_.n_embd, F = h_.n_ff;
+    const int F = h_.n_ff;
 
-    b.rmsnorm(Act::XN, Act::X, *lw.ffn_norm, n, E, h_.norm_eps);
-    if (lw.ffn_gate)
-        b.matmul_parts(Act::XN, n, {{lw.ffn_gate, 0, F, Act::Gate}, {lw.ffn_up, 0, F, Act::Up}});
-    else
-        b.matmul_parts(Act::XN, n, {{lw.ffn_up, 0, F, Act::Gate}, {lw.ffn_up, F, F, Act::Up}});
-    b.glu(h_.activation, size_t(n) * F);
+    const MatmulPart gate = lw.ffn_gate ? MatmulPart{lw.ffn_gate, 0, F, Act::Gate} : MatmulPart{lw.ffn_up, 0, F, Act::Gate};
+    const MatmulPart up = lw.ffn_gate ? MatmulPart{lw.ffn_up, 0, F, Act::Up} : MatmulPart{lw.ffn_up, F, F, Act::Up};
+    b.ffn_gate_up(Act::X, *lw.ffn_norm, h_.norm_eps, n, gate, up, h_.activation);
     residual(lw.ffn_down, Act::Gate, lw.post_ffn_norm, n);
 }
 

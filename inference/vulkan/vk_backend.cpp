@@ -10,6 +10,7 @@
 #include "quant/quant.h"
 #include "runtime/cpu_ops.h"
 #include "runtime/kv_cache.h"
+#include "util/env_flag.h"
 #include "util/error.h"
 
 namespace kinglet {
@@ -22,16 +23,12 @@ struct MatmulPush {
     uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
     float scale;
 };
-struct MatvecPush {
-    uint32_t n_in, row_bytes, w_base, x_off, n_tokens, n_rows, accumulate, end0, end1;
-    uint32_t y_off[3], y_stride[3], y_col0[3], has_bias[3];
-    float scale;
-};
 struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; float softcap; };
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
+// eltwise.comp's ops; SiLU and GELU are also matvec.glsl's p.glu (activation.glsl's codes).
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device has
 constexpr int kMatvecTokens = 4;        // TT in matvec.comp: batches up to this size take the decode kernel
@@ -43,6 +40,8 @@ constexpr int kMaxHeadDim = 512;        // acc[8] x 64 threads in attention.comp
 
 uint32_t ceil_div(size_t a, size_t b) { return uint32_t((a + b - 1) / b); }
 
+uint32_t activation_op(FfnActivation a) { return a == FfnActivation::Gelu ? kOpGelu : kOpSilu; }
+
 // A 1-D grid of `groups` workgroups folded into x/y under the per-dimension limit.
 void grid_1d(size_t groups, uint32_t& gx, uint32_t& gy) {
     gx = uint32_t(std::min<size_t>(groups, kMaxGroups));
@@ -50,6 +49,15 @@ void grid_1d(size_t groups, uint32_t& gx, uint32_t& gy) {
 }
 
 }  // namespace
+
+struct VulkanBackend::MatvecPush {
+    uint32_t n_in, row_bytes, w_base, x_off, n_tokens, n_rows, accumulate, end0, end1;
+    uint32_t y_off[3], y_stride[3], y_col0[3], has_bias[3];
+    float scale;
+    uint32_t norm;
+    float eps;
+    uint32_t glu;
+};
 
 bool VulkanBackend::supports_weight_type(GgmlType type) {
     switch (type) {
@@ -74,8 +82,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
         if (const long long v = std::atoll(env); v >= 4096) max_range_ = std::min(max_range_, size_t(v));
     // The decode kernel sums a row's lanes with subgroupAdd where the device can; the shared-
     // memory build stays for the others (and for tests: KINGLET_VK_NO_SUBGROUPS=1 forces it).
-    const char* no_subgroups = std::getenv("KINGLET_VK_NO_SUBGROUPS");
-    if (info.subgroup_arithmetic && !(no_subgroups && *no_subgroups && *no_subgroups != '0')) {
+    if (info.subgroup_arithmetic && !env_flag("KINGLET_VK_NO_SUBGROUPS")) {
         matvec_shader_ = "matvec_subgroup";
         // A row per subgroup: with subgroups narrower than 32 (lavapipe's 8, some Intel and
         // mobile GPUs) rows no longer share lanes across subgroups, and the workgroup skips
@@ -86,6 +93,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
             if (const int v = std::atoi(env); v == 4 || v == 8 || v == 16 || v == 32) matvec_rows_ = uint32_t(v);
     }
     coopmat_ = info.coopmat_f16;
+    fuse_ = !env_flag("KINGLET_VK_NO_FUSION");
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
     // The last argument says which bindings each shader writes (bit i = binding i), so that
@@ -248,7 +256,7 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     if (!pipes.first) {
         const uint32_t id = uint32_t(t.type);
         pipes.first =
-            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 8, sizeof(MatvecPush), 0b11100,
+            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 9, sizeof(MatvecPush), 0b11100,
                                            std::vector<uint32_t>{id, matvec_rows_}, type_name(t.type));
         auto make_matmul = [&] {
             return std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
@@ -337,6 +345,13 @@ void VulkanBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, in
 // does not fit one binding (a 150k-row vocabulary on lavapipe) into several dispatches.
 void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                            const MatmulEpilogue& epi) {
+    multiply(wt, in, out, n_tokens, row0, n_out, epi, {});
+}
+
+// matmul, with the input normalised first by a decode kernel when `norm` has weights (only
+// with n_tokens <= kMatvecTokens: the tiled kernel takes normalised rows).
+void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                             const MatmulEpilogue& epi, const FusedNorm& norm) {
     const Weight& w = weight(wt);
     if (n_out < 0) n_out = w.n_rows - row0;
     // No bias: a never-written dummy fills the binding (bindings cannot be left empty).
@@ -361,11 +376,9 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
                 MatvecPush p{uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4, uint32_t(nt),
                              uint32_t(rows), epi.accumulate ? 1u : 0u, uint32_t(rows), uint32_t(rows),
                              {y_off, y_off, y_off}, {uint32_t(n_out), uint32_t(n_out), uint32_t(n_out)},
-                             {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}, epi.scale};
-                uint32_t gx, gy;
-                grid_1d(ceil_div(size_t(rows), matvec_rows_), gx, gy);
+                             {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}, epi.scale, norm.w ? 1u : 0u, norm.eps};
                 const vk::BufferRange bb = vk::whole(bias);
-                seq_->dispatch(*w.matvec, {wb.range, xb.range, yb.range, yb.range, yb.range, bb, bb, bb}, &p, gx, gy);
+                dispatch_matvec(w, p, wb.range, xb.range, {yb.range, yb.range, yb.range}, {bb, bb, bb}, norm);
             } else {
                 MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
                              yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
@@ -377,28 +390,85 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
     }
 }
 
-// Decode: consecutive parts whose rows lie back to back in one buffer (a fused Q|K|V or
-// gate|up tensor, or matrices upload_together placed so) run as one dispatch, up to three.
+// A decode dispatch over p.n_rows rows of w: weights, input, up to three outputs and their
+// biases, and the norm's weights (or a dummy).
+void VulkanBackend::dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr,
+                                    const vk::BufferRange& xr, const vk::BufferRange (&ys)[3],
+                                    const vk::BufferRange (&bs)[3], const FusedNorm& norm) {
+    uint32_t gx, gy;
+    grid_1d(ceil_div(size_t(p.n_rows), matvec_rows_), gx, gy);
+    seq_->dispatch(*w.matvec, {wr, xr, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2], vk::whole(norm.w ? *norm.w : unused_)},
+                   &p, gx, gy);
+}
+
 void VulkanBackend::matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
     if (n_tokens > kMatvecTokens) return Backend::matmul_parts(in, n_tokens, parts);
-    auto follows = [&](const MatmulPart& a, const MatmulPart& b) {
-        const Weight &wa = weight(*a.w), &wb = weight(*b.w);
-        return wa.buf == wb.buf && wa.type == wb.type && wa.n_in == wb.n_in &&
-               wa.base + size_t(a.row0 + a.n_out) * wa.row_bytes == wb.base + size_t(b.row0) * wb.row_bytes;
-    };
+    decode_parts(in, n_tokens, parts, {});
+}
+
+// The norm for decode dispatches of these parts to fold in ({} where they cannot: F16 weights
+// round normalised values, matvec.glsl).
+VulkanBackend::FusedNorm VulkanBackend::fused_norm(const TensorInfo& norm, float eps, const MatmulPart* first,
+                                                   const MatmulPart* last) {
+    if (!fuse_ || std::any_of(first, last, [](const MatmulPart& p) { return p.w->type == GgmlType::F16; })) return {};
+    const vk::Buffer& g = floats(norm);
+    for (const MatmulPart* p = first; p != last; ++p)
+        if (int64_t(g.size() / 4) != weight(*p->w).n_in)
+            throw Error("Vulkan backend: norm " + norm.name + " does not match the width of " + p->w->name);
+    return {&g, eps};
+}
+
+// A decode step reads the block's input X and normalises it inside the matrix kernel, one
+// dispatch fewer than rmsnorm then matvec; prompts take the two steps.
+void VulkanBackend::norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
+                                      std::initializer_list<MatmulPart> parts) {
+    const FusedNorm fn = n_tokens <= kMatvecTokens ? fused_norm(norm, eps, parts.begin(), parts.end()) : FusedNorm{};
+    if (!fn.w) return Backend::norm_matmul_parts(in, norm, eps, n_tokens, parts);
+    decode_parts(in, n_tokens, parts, fn);
+}
+
+// A decode step where gate and up are one dispatch writes act(gate) * up from it (matvec.glsl's
+// p.glu): no activation dispatch, no Up written and read back.
+void VulkanBackend::ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
+                                const MatmulPart& up, FfnActivation a) {
+    if (n_tokens > kMatvecTokens || !fuse_ || gate.n_out != up.n_out || !follows(gate, up))
+        return Backend::ffn_gate_up(in, norm, eps, n_tokens, gate, up, a);
+    const MatmulPart parts[2] = {gate, up};
+    const FusedNorm fn = fused_norm(norm, eps, parts, parts + 2);
+    if (!fn.w) {
+        rmsnorm(Act::XN, in, norm, n_tokens, int(weight(*gate.w).n_in), eps, 0);
+        in = Act::XN;
+    }
+    if (matvec_parts(in, n_tokens, parts, parts + 2, fn, activation_op(a))) return;
+    for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias}, fn);
+    glu(a, size_t(n_tokens) * gate.n_out);
+}
+
+// Whether part b's rows follow part a's in one buffer (a fused Q|K|V or gate|up tensor, or
+// matrices upload_together placed so), with the same type and width: one decode dispatch.
+bool VulkanBackend::follows(const MatmulPart& a, const MatmulPart& b) {
+    const Weight &wa = weight(*a.w), &wb = weight(*b.w);
+    return wa.buf == wb.buf && wa.type == wb.type && wa.n_in == wb.n_in &&
+           wa.base + size_t(a.row0 + a.n_out) * wa.row_bytes == wb.base + size_t(b.row0) * wb.row_bytes;
+}
+
+// Decode: consecutive parts that follow each other run as one dispatch, up to three.
+void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm) {
     for (const MatmulPart* first = parts.begin(); first != parts.end();) {
         const MatmulPart* last = first + 1;
         while (last != parts.end() && last - first < 3 && follows(last[-1], *last)) ++last;
-        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last))
+        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last, norm))
             for (const MatmulPart* p = first; p != last; ++p)
-                matmul(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias});
+                multiply(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias}, norm);
         first = last;
     }
 }
 
-// One decode dispatch for 2-3 parts back to back in one buffer (matmul_parts checked that);
-// false when they do not fit one binding (then they run one by one).
-bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last) {
+// One decode dispatch for 2-3 parts that follow each other; false when they do not fit one
+// binding (then they run one by one). With glu (an activation op) the two parts are gate and
+// up, and only act(gate) * up is written, to the gate's output.
+bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
+                                 uint32_t glu) {
     const Weight& w0 = weight(*first->w);
     const size_t start = w0.base + size_t(first->row0) * w0.row_bytes;
     size_t end = start;
@@ -436,9 +506,10 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
     p.x_off = xb.skip_bytes / 4;
     p.n_tokens = uint32_t(nt);
     p.n_rows = rows;
-    uint32_t gx, gy;
-    grid_1d(ceil_div(size_t(rows), matvec_rows_), gx, gy);
-    seq_->dispatch(*w0.matvec, {wb.range, xb.range, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2]}, &p, gx, gy);
+    p.norm = norm.w ? 1u : 0u;
+    p.eps = norm.eps;
+    p.glu = glu;
+    dispatch_matvec(w0, p, wb.range, xb.range, ys, bs, norm);
     return true;
 }
 
@@ -494,7 +565,7 @@ void VulkanBackend::eltwise(uint32_t op, Act x, Act y, size_t n, float cap) {
 void VulkanBackend::add(Act x, Act y, size_t n) { eltwise(kOpAdd, x, y, n, 0.0f); }
 
 void VulkanBackend::glu(FfnActivation a, size_t n) {
-    eltwise(a == FfnActivation::Gelu ? kOpGelu : kOpSilu, Act::Gate, Act::Up, n, 0.0f);
+    eltwise(activation_op(a), Act::Gate, Act::Up, n, 0.0f);
 }
 
 void VulkanBackend::softcap(Act x, size_t n, float cap) { eltwise(kOpSoftcap, x, x, n, cap); }

@@ -26,6 +26,10 @@ public:
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
     void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
+    void norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
+                           std::initializer_list<MatmulPart> parts) override;
+    void ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
+                     const MatmulPart& up, FfnActivation act) override;
     void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) override;
     void add(Act x, Act y, size_t n) override;
@@ -70,7 +74,21 @@ private:
     const Weight& weight(const TensorInfo& t);
     Weight describe(const TensorInfo& t);
     void upload_together(std::initializer_list<const TensorInfo*> tensors);
-    bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last);
+    struct MatvecPush;  // matvec.glsl's push constants
+    // A block's input norm folded into decode dispatches: its weights (null: none) and epsilon.
+    struct FusedNorm {
+        const vk::Buffer* w = nullptr;
+        float eps = 0.0f;
+    };
+    void multiply(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
+                  const MatmulEpilogue& epi, const FusedNorm& norm);
+    FusedNorm fused_norm(const TensorInfo& norm, float eps, const MatmulPart* first, const MatmulPart* last);
+    bool follows(const MatmulPart& a, const MatmulPart& b);
+    void decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm);
+    bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
+                      uint32_t glu = 0);
+    void dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
+                         const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm);
     const vk::Buffer& floats(const TensorInfo& t);
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
@@ -89,6 +107,7 @@ private:
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
     uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
     bool coopmat_ = false;                  // prompts on tensor cores (matmul_coopmat.comp)
+    bool fuse_ = true;  // decode folds norms and the FFN activation into matvec (KINGLET_VK_NO_FUSION=1: not)
     vk::Buffer acts_[10];
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves

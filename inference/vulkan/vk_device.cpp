@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/env_flag.h"
 #include "util/error.h"
 
 namespace kinglet {
@@ -244,8 +245,8 @@ int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::strin
 
 VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalDevice pd, VulkanDeviceInfo info)
     : instance_(std::move(instance)), fn_(instance_->fn()), physical_(pd), info_(std::move(info)) {
-    // Vulkan promises only 4; the decode kernel binds 8 (weights, input, three outputs and
-    // their biases). Every GPU known allows far more, but a device that does not is refused
+    // Vulkan promises only 4; the decode kernel binds 9 (weights, input, three outputs, their
+    // biases and a norm's weights). Every GPU known allows far more, but a device that does not is refused
     // here, with the reason, rather than failing inside the driver.
     if (info_.max_storage_buffers < kMaxBindings)
         throw Error("Vulkan device " + info_.name + " lets a shader bind " + std::to_string(info_.max_storage_buffers) +
@@ -274,8 +275,7 @@ VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalD
     dci.pQueueCreateInfos = &qci;
     // The tensor-core prompt shader needs its extension and features enabled; everything else
     // runs on a device created with none. KINGLET_VK_NO_COOPMAT=1 leaves them off (A/B runs).
-    const char* no_coopmat = std::getenv("KINGLET_VK_NO_COOPMAT");
-    if (no_coopmat && *no_coopmat && *no_coopmat != '0') info_.coopmat_f16 = false;
+    if (env_flag("KINGLET_VK_NO_COOPMAT")) info_.coopmat_f16 = false;
     VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     const char* coop_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;

@@ -69,7 +69,8 @@ Pipeline::Pipeline(const VulkanDevice& dev, const std::string& shader, uint32_t 
     const Functions& f = dev.fn();
     const SpirvBlob* blob = find_spirv(shader);
     if (!blob) throw Error("Vulkan: shader " + shader + " is not embedded in this build");
-    VkDescriptorSetLayoutBinding b[8]{};
+    if (n_bindings > kMaxBindings) throw Error("Vulkan: shader " + shader + " binds more buffers than kMaxBindings");
+    VkDescriptorSetLayoutBinding b[kMaxBindings]{};
     for (uint32_t i = 0; i < n_bindings; ++i) {
         b[i].binding = i;
         b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;

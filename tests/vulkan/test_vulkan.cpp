@@ -1,89 +1,25 @@
 // The Vulkan backend on whatever device there is (Mesa's lavapipe in CI): each op against
 // the CPU arithmetic on random data, then whole models against ../shared/reference within
 // the tolerances of ../shared/README.md. No Vulkan device: fail under CI, skip elsewhere.
+// The decode kernel's own cases are in test_vulkan_matvec.cpp.
 #include <QtTest>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
-#include "model/model.h"
-#include "quant/quant.h"
 #include "runtime/cpu_ops.h"
 #include "runtime/session.h"
 #include "runtime/transformer.h"
-#include "shared_data.h"
 #include "util/error.h"
-#include "util/half.h"
-#include "vulkan/vk_backend.h"
 #include "vulkan/vk_device.h"
-#include "vulkan/vulkan_backend.h"
+#include "vulkan_test_util.h"
 
 using namespace kinglet;
+using namespace kinglet_vk_test;
 using json = nlohmann::json;
-
-namespace {
-
-std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (float& x : v) x = d(rng);
-    return v;
-}
-
-float f16_round(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
-
-// What the GPU must give for row . x, summed in double over the values its kernel multiplies:
-// activations rounded to F16 for F16 weights (as the CPU does); on tensor cores
-// (matmul_coopmat) weights and activations both rounded to F16.
-float expected_dot(const float* row, const float* x, int n, GgmlType type, bool f16_inputs) {
-    double s = 0;
-    for (int i = 0; i < n; ++i) {
-        const float w = f16_inputs ? f16_round(row[i]) : row[i];
-        const float xv = f16_inputs || type == GgmlType::F16 ? f16_round(x[i]) : x[i];
-        s += double(w) * xv;
-    }
-    return float(s);
-}
-
-// Largest |a - b| / (1 + |b|).
-double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    double m = 0;
-    for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(double(a[i]) - b[i]) / (1.0 + std::fabs(b[i])));
-    return m;
-}
-
-}  // namespace
-
-// A Vulkan backend or a failed/skipped test.
-#define REQUIRE_VULKAN(var)                                                             \
-    std::string why_##var;                                                              \
-    std::unique_ptr<Backend> var = make_vulkan_backend("", &why_##var);                 \
-    if (!var) {                                                                         \
-        const QByteArray msg = ("no Vulkan device: " + why_##var).c_str();               \
-        if (kinglet_test::inCi()) QFAIL(msg.constData());                               \
-        QSKIP(msg.constData());                                                         \
-    }
 
 class TestVulkan : public QObject {
     Q_OBJECT
-    static constexpr int kTokens = 12, kCtx = 64;
-
-    // A backend initialised for `file` (a tiny model), plus the model.
-    struct Fixture {
-        std::unique_ptr<Model> model;
-        std::unique_ptr<Backend> backend;
-        VulkanBackend* vk = nullptr;
-    };
-    static Fixture fixture(std::unique_ptr<Backend> b, const QString& file) {
-        Fixture f;
-        f.model = Model::load(file.toStdString());
-        f.backend = std::move(b);
-        f.backend->init(*f.model, BackendShape{kTokens, kCtx});
-        f.vk = dynamic_cast<VulkanBackend*>(f.backend.get());
-        return f;
-    }
 
 private slots:
     void deviceChoice() {
@@ -182,146 +118,6 @@ private slots:
         QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
-    // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
-    // the last step only partly inside the row (5888 = 184 sub-blocks of 32; with three tokens,
-    // which must fit the Gate buffer, 2816 = 88), with the lanes summed by subgroupAdd (where the device has it: lavapipe's
-    // 8-wide subgroups also meet in shared memory) and by the shared-memory build.
-    // Plain types may have rows of any length: 1001 leaves the last sub-block 9 values long and,
-    // from the second token on, the activations not 4-aligned (no whole vec4 loads); 6 tokens
-    // take the tiled matmul instead.
-    void matvecLongRows_data() {
-        QTest::addColumn<int>("type");
-        QTest::addColumn<int>("tokens");
-        QTest::addColumn<bool>("subgroups");
-        QTest::addColumn<int>("ragged");
-        QTest::addColumn<int>("rows");  // per subgroup-build workgroup; 0: the device's choice
-        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows) {
-            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5").arg(type_name(t).c_str()).arg(tokens)
-                                         .arg(sg ? "subgroup" : "shared").arg(ragged ? QString("/%1").arg(ragged) : "")
-                                         .arg(rows ? QString("/%1 rows").arg(rows) : "")))
-                << int(t) << tokens << sg << ragged << rows;
-        };
-        for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
-                           GgmlType::Q5_1, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
-                           GgmlType::Q6_K, GgmlType::IQ4_XS})
-            for (int tokens : {1, 3}) {
-                add(t, tokens, false, 0, 0);
-                add(t, tokens, true, 0, 0);
-                // 4 rows of 128 invocations: on lavapipe (8-wide subgroups) each row's 4
-                // subgroups meet in shared memory.
-                add(t, tokens, true, 0, 4);
-            }
-        // 6 tokens: the prompt kernel (on tensor cores where the device has them) over 10 of
-        // its 128-value stages, 37 rows of its 64-row tile.
-        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS})
-            add(t, 6, true, 0, 0);
-        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
-            for (int tokens : {1, 3, 6})
-                for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0);
-    }
-    void matvecLongRows() {
-        QFETCH(int, type);
-        QFETCH(int, tokens);
-        QFETCH(bool, subgroups);
-        QFETCH(int, ragged);
-        QFETCH(int, rows);
-        KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
-        if (subgroups) qunsetenv("KINGLET_VK_NO_SUBGROUPS");
-        else qputenv("KINGLET_VK_NO_SUBGROUPS", "1");
-        if (rows) qputenv("KINGLET_VK_MATVEC_ROWS", QByteArray::number(rows));
-        REQUIRE_VULKAN(backend);
-        qunsetenv("KINGLET_VK_NO_SUBGROUPS");
-        qunsetenv("KINGLET_VK_MATVEC_ROWS");
-        Fixture f = fixture(std::move(backend), path);
-        const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
-        QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
-        const uint32_t sg_width = f.vk->device_info().subgroup_size;
-        const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
-        QCOMPARE(f.vk->matvec_rows(), want_rows);
-        const int n_in = ragged ? ragged : tokens == 1 ? 5888 : tokens == 3 ? 2816 : 1280, n_rows = 37;
-        QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
-        TensorInfo w;
-        w.name = "long";
-        w.type = GgmlType(type);
-        w.n_dims = 2;
-        w.ne[0] = n_in;
-        w.ne[1] = n_rows;
-        const size_t rb = row_bytes(w.type, n_in);
-        std::vector<uint8_t> bytes(rb * n_rows);
-        const auto values = random_floats(size_t(n_in) * n_rows, 21);
-        for (int r = 0; r < n_rows; ++r) quantize_row(w.type, &values[size_t(r) * n_in], &bytes[r * rb], n_in);
-        w.nbytes = bytes.size();
-        w.data = bytes.data();
-
-        const auto x = random_floats(size_t(tokens) * n_in, 22);
-        f.vk->write_act(Act::Gate, x.data(), x.size());
-        f.vk->matmul(w, Act::Gate, Act::Tmp, tokens, 0, n_rows);
-        std::vector<float> got(size_t(tokens) * n_rows), want(got.size()), row(n_in);
-        f.vk->read_act(Act::Tmp, got.data(), got.size());
-        const std::string shader = tokens > 4 ? f.vk->matmul_shader(w.type) : f.vk->matvec_shader();
-        for (int r = 0; r < n_rows; ++r) {
-            dequantize_row(w.type, &bytes[r * rb], row.data(), n_in);
-            for (int t = 0; t < tokens; ++t)
-                want[size_t(t) * n_rows + r] =
-                    expected_dot(row.data(), &x[size_t(t) * n_in], n_in, w.type, shader == "matmul_coopmat");
-        }
-        const double d = max_rel_diff(got, want);
-        qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, shader.c_str());
-        QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
-    }
-
-    // Q|K|V and gate|up as one decode dispatch give exactly what separate matmuls give: with
-    // biases (Qwen2), with one fused Q|K|V tensor (Phi-3), with V of another type than Q and K
-    // (Q4_K_M: then Q|K is one dispatch and V another), for one and three tokens.
-    void matmulPartsMatchSeparateMatmuls_data() {
-        QTest::addColumn<QString>("file");
-        QTest::addColumn<int>("tokens");
-        for (const char* f : {"tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q8_0", "tiny-llama-q4_k_m"})
-            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
-    }
-    void matmulPartsMatchSeparateMatmuls() {
-        QFETCH(QString, file);
-        QFETCH(int, tokens);
-        KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
-        REQUIRE_VULKAN(backend);
-        Fixture f = fixture(std::move(backend), path);
-        const Hparams& h = f.model->hparams();
-        const LayerWeights& lw = f.model->weights().layers[1];
-        const int64_t Q = h.q_dim(), KV = h.kv_dim(), F = h.n_ff;
-        const auto x = random_floats(size_t(tokens) * h.n_embd, 31);
-        f.vk->write_act(Act::XN, x.data(), x.size());
-        auto read = [&](Act a, int64_t width) {
-            std::vector<float> v(size_t(tokens) * width);
-            f.vk->read_act(a, v.data(), v.size());
-            return v;
-        };
-        // One dispatch per run of parts of one type, then each part on its own.
-        auto check = [&](std::initializer_list<MatmulPart> parts) {
-            size_t runs = 0;
-            for (const MatmulPart* p = parts.begin(); p != parts.end(); ++p)
-                runs += p == parts.begin() || p->w->type != p[-1].w->type;
-            const size_t before = f.vk->dispatch_count();
-            f.vk->matmul_parts(Act::XN, tokens, parts);
-            QCOMPARE(f.vk->dispatch_count() - before, runs);
-            std::vector<std::vector<float>> fused;
-            for (const MatmulPart& p : parts) fused.push_back(read(p.out, p.n_out));
-            size_t i = 0;
-            for (const MatmulPart& p : parts) {
-                f.vk->matmul(*p.w, Act::XN, p.out, tokens, p.row0, p.n_out, {p.bias});
-                QCOMPARE(read(p.out, p.n_out), fused[i]);
-                QVERIFY(std::any_of(fused[i].begin(), fused[i].end(), [](float a) { return a != 0; }));
-                ++i;
-            }
-        };
-        if (lw.wqkv)
-            check({{lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk}, {lw.wqkv, Q + KV, KV, Act::V, lw.bv}});
-        else
-            check({{lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk}, {lw.wv, 0, KV, Act::V, lw.bv}});
-        if (lw.ffn_gate)
-            check({{lw.ffn_gate, 0, F, Act::Gate}, {lw.ffn_up, 0, F, Act::Up}});
-        else
-            check({{lw.ffn_up, 0, F, Act::Gate}, {lw.ffn_up, F, F, Act::Up}});
-    }
 
     void embedRmsnormRopeEltwise() {
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-q4_k_m.gguf");
@@ -592,10 +388,10 @@ void TestVulkan::decodeReusesRecordedCommands() {
           qPrintable(name), greedy.size() - 1, prompt.size(), vkb.recording_count(), max);
     QCOMPARE(vkb.recording_count(), recordings_after_first_step);  // every later step reused it
     if (name.startsWith("stories260K")) {
-        // Llama layers: norm, Q|K|V (one dispatch: same type), rope+cache, attention, output
-        // (+residual), norm, gate|up, SiLU, down (+residual); plus the embedding, the final
-        // norm and the logits.
-        QCOMPARE(step_dispatches, size_t(3 + 9 * m->hparams().n_layer));
+        // Llama layers: norm+Q|K|V (one dispatch: same type, the norm folded in), rope+cache,
+        // attention, output (+residual), norm+gate|up+SiLU, down (+residual); plus the
+        // embedding, the final norm and the logits.
+        QCOMPARE(step_dispatches, size_t(3 + 6 * m->hparams().n_layer));
     }
     QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
 }

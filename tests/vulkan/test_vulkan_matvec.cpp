@@ -1,0 +1,243 @@
+// The decode kernel (matvec.glsl) on whatever device there is (lavapipe in CI): every
+// weight type over long and ragged rows, in both builds (subgroup sums and shared memory);
+// parts of one input in one dispatch; the block norm and the FFN activation folded in.
+#include <QtTest>
+#include <algorithm>
+#include <cmath>
+
+#include "vulkan_test_util.h"
+
+using namespace kinglet;
+using namespace kinglet_vk_test;
+
+class TestVulkanMatvec : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
+    // the last step only partly inside the row (5888 = 184 sub-blocks of 32; with three tokens,
+    // which must fit the Gate buffer, 2816 = 88), with the lanes summed by subgroupAdd (where the device has it: lavapipe's
+    // 8-wide subgroups also meet in shared memory) and by the shared-memory build.
+    // Plain types may have rows of any length: 1001 leaves the last sub-block 9 values long and,
+    // from the second token on, the activations not 4-aligned (no whole vec4 loads); 6 tokens
+    // take the tiled matmul instead. With `norm` the input is rmsnorm(x) * g, folded into the
+    // decode kernel (norm_matmul_parts: one dispatch; F16 weights are left out, see matvec.glsl).
+    void matvecLongRows_data() {
+        QTest::addColumn<int>("type");
+        QTest::addColumn<int>("tokens");
+        QTest::addColumn<bool>("subgroups");
+        QTest::addColumn<int>("ragged");
+        QTest::addColumn<int>("rows");  // per subgroup-build workgroup; 0: the device's choice
+        QTest::addColumn<bool>("norm");
+        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows, bool norm = false) {
+            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5%6").arg(type_name(t).c_str()).arg(tokens)
+                                         .arg(sg ? "subgroup" : "shared").arg(ragged ? QString("/%1").arg(ragged) : "")
+                                         .arg(rows ? QString("/%1 rows").arg(rows) : "").arg(norm ? "/norm" : "")))
+                << int(t) << tokens << sg << ragged << rows << norm;
+        };
+        for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                           GgmlType::Q5_1, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                           GgmlType::Q6_K, GgmlType::IQ4_XS})
+            for (int tokens : {1, 3}) {
+                add(t, tokens, false, 0, 0);
+                add(t, tokens, true, 0, 0);
+                // 4 rows of 128 invocations: on lavapipe (8-wide subgroups) each row's 4
+                // subgroups meet in shared memory.
+                add(t, tokens, true, 0, 4);
+                if (t != GgmlType::F16) add(t, tokens, true, 0, 0, true);
+            }
+        for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q8_0}) {
+            add(t, 3, false, 0, 0, true);
+            add(t, 3, true, 0, 4, true);
+        }
+        // 6 tokens: the prompt kernel (on tensor cores where the device has them) over 10 of
+        // its 128-value stages, 37 rows of its 64-row tile.
+        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS})
+            add(t, 6, true, 0, 0);
+        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+            for (int tokens : {1, 3, 6})
+                for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0);
+        for (GgmlType t : {GgmlType::F32, GgmlType::BF16})
+            for (int tokens : {1, 3})
+                for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0, true);
+    }
+    void matvecLongRows() {
+        QFETCH(int, type);
+        QFETCH(int, tokens);
+        QFETCH(bool, subgroups);
+        QFETCH(int, ragged);
+        QFETCH(int, rows);
+        QFETCH(bool, norm);
+        KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
+        if (subgroups) qunsetenv("KINGLET_VK_NO_SUBGROUPS");
+        else qputenv("KINGLET_VK_NO_SUBGROUPS", "1");
+        if (rows) qputenv("KINGLET_VK_MATVEC_ROWS", QByteArray::number(rows));
+        REQUIRE_VULKAN(backend);
+        qunsetenv("KINGLET_VK_NO_SUBGROUPS");
+        qunsetenv("KINGLET_VK_MATVEC_ROWS");
+        Fixture f = fixture(std::move(backend), path);
+        const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
+        QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
+        const uint32_t sg_width = f.vk->device_info().subgroup_size;
+        const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
+        QCOMPARE(f.vk->matvec_rows(), want_rows);
+        const int n_in = ragged ? ragged : tokens == 1 ? 5888 : tokens == 3 ? 2816 : 1280, n_rows = 37;
+        QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
+        TensorInfo w;
+        w.name = "long";
+        w.type = GgmlType(type);
+        w.n_dims = 2;
+        w.ne[0] = n_in;
+        w.ne[1] = n_rows;
+        const size_t rb = row_bytes(w.type, n_in);
+        std::vector<uint8_t> bytes(rb * n_rows);
+        const auto values = random_floats(size_t(n_in) * n_rows, 21);
+        for (int r = 0; r < n_rows; ++r) quantize_row(w.type, &values[size_t(r) * n_in], &bytes[r * rb], n_in);
+        w.nbytes = bytes.size();
+        w.data = bytes.data();
+
+        // Off-centre activations, and norm weights around 1, as in a model's residual stream.
+        auto x = random_floats(size_t(tokens) * n_in, 22);
+        for (float& v : x) v = 0.3f + 2.0f * v;
+        f.vk->write_act(Act::Gate, x.data(), x.size());
+        auto g = random_floats(size_t(n_in), 23, 0.5f);
+        for (float& v : g) v += 1.0f;
+        TensorInfo gt;
+        gt.name = "norm";
+        gt.type = GgmlType::F32;
+        gt.n_dims = 1;
+        gt.ne[0] = n_in;
+        gt.nbytes = g.size() * 4;
+        gt.data = reinterpret_cast<const uint8_t*>(g.data());
+        const float eps = 1e-5f;
+        const size_t before = f.vk->dispatch_count();
+        if (norm) f.vk->norm_matmul_parts(Act::Gate, gt, eps, tokens, {{&w, 0, n_rows, Act::Tmp}});
+        else f.vk->matmul(w, Act::Gate, Act::Tmp, tokens, 0, n_rows);
+        QCOMPARE(f.vk->dispatch_count() - before, size_t(1));
+        if (norm)  // what the kernel is given: the normalised rows
+            for (int t = 0; t < tokens; ++t) {
+                float* xt = &x[size_t(t) * n_in];
+                double ss = 0;
+                for (int i = 0; i < n_in; ++i) ss += double(xt[i]) * xt[i];
+                const double inv_rms = 1.0 / std::sqrt(ss / n_in + eps);
+                for (int i = 0; i < n_in; ++i) xt[i] = float(xt[i] * inv_rms * g[i]);
+            }
+        std::vector<float> got(size_t(tokens) * n_rows), want(got.size()), row(n_in);
+        f.vk->read_act(Act::Tmp, got.data(), got.size());
+        const std::string shader = tokens > 4 ? f.vk->matmul_shader(w.type) : f.vk->matvec_shader();
+        for (int r = 0; r < n_rows; ++r) {
+            dequantize_row(w.type, &bytes[r * rb], row.data(), n_in);
+            for (int t = 0; t < tokens; ++t)
+                want[size_t(t) * n_rows + r] =
+                    expected_dot(row.data(), &x[size_t(t) * n_in], n_in, w.type, shader == "matmul_coopmat");
+        }
+        const double d = max_rel_diff(got, want);
+        qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, shader.c_str());
+        QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
+    }
+
+    // Q|K|V and gate|up as one decode dispatch give exactly what separate matmuls give: with
+    // biases (Qwen2), with one fused Q|K|V tensor (Phi-3), with V of another type than Q and K
+    // (Q4_K_M: then Q|K is one dispatch and V another), for one and three tokens. With the
+    // block's norm folded in (norm_matmul_parts), the same dispatches, no norm of their own
+    // (except F16 weights), and the results of rmsnorm then matmul_parts. The FFN's first half
+    // (ffn_gate_up), SiLU (Llama, Qwen2, Phi-3) and GELU (Gemma 3): act(gate) * up from the
+    // gate|up dispatch itself, as the separate steps give it.
+    void matmulPartsMatchSeparateMatmuls_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("tokens");
+        for (const char* f : {"tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q8_0", "tiny-llama-q4_k_m",
+                              "tiny-gemma3-q4_k_m", "tiny-gemma3-f16"})
+            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
+    }
+    void matmulPartsMatchSeparateMatmuls() {
+        QFETCH(QString, file);
+        QFETCH(int, tokens);
+        KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
+        REQUIRE_VULKAN(backend);
+        Fixture f = fixture(std::move(backend), path);
+        const Hparams& h = f.model->hparams();
+        const LayerWeights& lw = f.model->weights().layers[1];
+        const int64_t Q = h.q_dim(), KV = h.kv_dim(), F = h.n_ff;
+        const auto x = random_floats(size_t(tokens) * h.n_embd, 31);
+        f.vk->write_act(Act::XN, x.data(), x.size());
+        auto read = [&](Act a, int64_t width) {
+            std::vector<float> v(size_t(tokens) * width);
+            f.vk->read_act(a, v.data(), v.size());
+            return v;
+        };
+        // One dispatch per run of parts of one type, then each part on its own.
+        auto check = [&](std::initializer_list<MatmulPart> parts) {
+            size_t runs = 0;
+            for (const MatmulPart* p = parts.begin(); p != parts.end(); ++p)
+                runs += p == parts.begin() || p->w->type != p[-1].w->type;
+            const size_t before = f.vk->dispatch_count();
+            f.vk->matmul_parts(Act::XN, tokens, parts);
+            QCOMPARE(f.vk->dispatch_count() - before, runs);
+            std::vector<std::vector<float>> fused;
+            for (const MatmulPart& p : parts) fused.push_back(read(p.out, p.n_out));
+            size_t i = 0;
+            for (const MatmulPart& p : parts) {
+                f.vk->matmul(*p.w, Act::XN, p.out, tokens, p.row0, p.n_out, {p.bias});
+                QCOMPARE(read(p.out, p.n_out), fused[i]);
+                QVERIFY(std::any_of(fused[i].begin(), fused[i].end(), [](float a) { return a != 0; }));
+                ++i;
+            }
+        };
+        auto check_norm = [&](const TensorInfo& norm, std::initializer_list<MatmulPart> parts) {
+            size_t runs = 0;
+            for (const MatmulPart* p = parts.begin(); p != parts.end(); ++p)
+                runs += p == parts.begin() || p->w->type != p[-1].w->type;
+            const bool f16 = parts.begin()->w->type == GgmlType::F16;
+            auto xs = random_floats(size_t(tokens) * h.n_embd, 32, 3.0f);
+            f.vk->write_act(Act::X, xs.data(), xs.size());
+            const size_t before = f.vk->dispatch_count();
+            f.vk->norm_matmul_parts(Act::X, norm, h.norm_eps, tokens, parts);
+            QCOMPARE(f.vk->dispatch_count() - before, runs + (f16 ? 1 : 0));
+            std::vector<std::vector<float>> fused;
+            for (const MatmulPart& p : parts) fused.push_back(read(p.out, p.n_out));
+            f.vk->rmsnorm(Act::XN, Act::X, norm, tokens, h.n_embd, h.norm_eps, 0);
+            f.vk->matmul_parts(Act::XN, tokens, parts);
+            size_t i = 0;
+            for (const MatmulPart& p : parts) {
+                const double d = max_rel_diff(fused[i++], read(p.out, p.n_out));
+                QVERIFY2(d < 1e-5, qPrintable(QString("%1: max rel diff %2").arg(p.w->name.c_str()).arg(d)));
+            }
+        };
+        if (lw.wqkv) {
+            std::initializer_list<MatmulPart> qkv = {
+                {lw.wqkv, 0, Q, Act::Q, lw.bq}, {lw.wqkv, Q, KV, Act::K, lw.bk}, {lw.wqkv, Q + KV, KV, Act::V, lw.bv}};
+            check(qkv);
+            check_norm(*lw.attn_norm, qkv);
+        } else {
+            std::initializer_list<MatmulPart> qkv = {
+                {lw.wq, 0, Q, Act::Q, lw.bq}, {lw.wk, 0, KV, Act::K, lw.bk}, {lw.wv, 0, KV, Act::V, lw.bv}};
+            check(qkv);
+            check_norm(*lw.attn_norm, qkv);
+        }
+        auto check_ffn = [&](const MatmulPart& gate, const MatmulPart& up) {
+            const bool f16 = gate.w->type == GgmlType::F16, paired = gate.w->type == up.w->type;
+            auto xs = random_floats(size_t(tokens) * h.n_embd, 33, 3.0f);
+            f.vk->write_act(Act::X, xs.data(), xs.size());
+            const size_t before = f.vk->dispatch_count();
+            f.vk->ffn_gate_up(Act::X, *lw.ffn_norm, h.norm_eps, tokens, gate, up, h.activation);
+            // Paired: one dispatch (after the norm's for F16); else gate, up and the activation.
+            QCOMPARE(f.vk->dispatch_count() - before, size_t(paired ? 1 : 3) + (f16 ? 1 : 0));
+            const auto fused = read(Act::Gate, F);
+            f.vk->rmsnorm(Act::XN, Act::X, *lw.ffn_norm, tokens, h.n_embd, h.norm_eps, 0);
+            f.vk->matmul_parts(Act::XN, tokens, {gate, up});
+            f.vk->glu(h.activation, size_t(tokens) * F);
+            const double d = max_rel_diff(fused, read(Act::Gate, F));
+            QVERIFY2(d < 1e-5, qPrintable(QString("max rel diff %1").arg(d)));
+            QVERIFY(std::any_of(fused.begin(), fused.end(), [](float a) { return a != 0; }));
+        };
+        const MatmulPart gate = lw.ffn_gate ? MatmulPart{lw.ffn_gate, 0, F, Act::Gate} : MatmulPart{lw.ffn_up, 0, F, Act::Gate};
+        const MatmulPart up = lw.ffn_gate ? MatmulPart{lw.ffn_up, 0, F, Act::Up} : MatmulPart{lw.ffn_up, F, F, Act::Up};
+        check({gate, up});
+        check_norm(*lw.ffn_norm, {gate, up});
+        check_ffn(gate, up);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVulkanMatvec)
+#include "test_vulkan_matvec.moc"
