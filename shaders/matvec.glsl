@@ -11,9 +11,8 @@
 // With p.norm the input is rmsnorm(x) * g (the block's norm, g at binding 8), folded in here
 // so that a decode step needs no norm dispatch: y = inv_rms * (W (x * g)). The lanes of a row
 // read all of x between them, so they add up x * x as they go and get inv_rms with their sums.
-// With p.glu (gate|up: part 0 the gate's rows, part 1 the up's, end0 each) a workgroup takes
-// ROWS / 2 gate rows and the up rows of the same columns, and writes act(gate) * up to part
-// 0's output only: the FFN's activation needs no dispatch of its own.
+// What happens to a row's sum (bias, scale, the FFN activation, rotary embedding and the KV
+// cache): matvec_epilogue.glsl.
 #extension GL_GOOGLE_include_directive : require
 #if MATVEC_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : require
@@ -28,11 +27,17 @@ layout(binding = 1) readonly buffer X1 { float x1[]; };
 layout(binding = 2) buffer Y0 { float y0[]; };
 layout(binding = 3) buffer Y1 { float y1[]; };
 layout(binding = 4) buffer Y2 { float y2[]; };
+// With p.rope_head_dim the K and V parts go to the layer's F16 cache (half2 words) instead.
+layout(binding = 3) buffer KC { uint kc[]; };
+layout(binding = 4) buffer VC { uint vc[]; };
 layout(binding = 5) readonly buffer B0 { float b0[]; };  // part k's bias[col0 + row in part] when has_bias
 layout(binding = 6) readonly buffer B1 { float b1[]; };
 layout(binding = 7) readonly buffer B2 { float b2[]; };
 layout(binding = 8) readonly buffer G { vec4 g4[]; };  // the norm's weights when p.norm
 layout(binding = 8) readonly buffer G1 { float g1[]; };
+layout(binding = 9) readonly buffer F { float inv_freq[]; };  // with p.rope_head_dim: RopeTable's
+// pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
+layout(binding = 10) readonly buffer Pos { uint positions[]; };
 layout(push_constant) uniform P {
     uint n_in, row_bytes, w_base;  // w_base: byte offset of the first row in the binding
     uint x_off, n_tokens, n_rows, accumulate;
@@ -42,10 +47,14 @@ layout(push_constant) uniform P {
     uint norm;    // the input is rmsnorm(x) * g (never with F16 weights: see row_partial)
     float eps;
     uint glu;     // 0, or ACT_SILU / ACT_GELU: y0 = act(gate) * up (activation.glsl)
+    // Q|K|V: 0, or the head size: Q rotated, K rotated and V into the cache (matvec_epilogue.glsl)
+    uint rope_head_dim, rope_dim, neox, pos_slot, cache_rows;
+    float freq_scale, mscale;
 } p;
 #include "activation.glsl"
 #include "dequant.glsl"
 #include "half.glsl"
+#include "rope.glsl"
 
 // The weight type, fixed when the pipeline is created (one pipeline per type in use): the
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
@@ -126,54 +135,7 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT], ou
 // A row's sum for token t, given its lanes' sums of W (x * g) and of x * x.
 float finish(float acc, float ss) { return p.norm != 0u ? acc / sqrt(ss / float(p.n_in) + p.eps) : acc; }
 
-uint part_of(uint r) { return r < p.end0 ? 0u : r < p.end1 ? 1u : 2u; }
-uint col_of(uint r, uint k) { return p.y_col0[k] + r - (k == 0u ? 0u : k == 1u ? p.end0 : p.end1); }
-
-// scale * (v + bias) for row r.
-float with_bias(uint r, float v) {
-    const uint k = part_of(r), c = col_of(r, k);
-    float b = 0.0;
-    if (p.has_bias[k] != 0u) b = k == 0u ? b0[c] : k == 1u ? b1[c] : b2[c];
-    return p.scale * (v + b);
-}
-
-void store(uint r, uint t, float v) {
-    const uint k = part_of(r);
-    const uint o = p.y_off[k] + t * p.y_stride[k] + col_of(r, k);
-    const bool acc = p.accumulate != 0u;
-    v = with_bias(r, v);
-    if (k == 0u) y0[o] = v + (acc ? y0[o] : 0.0);
-    else if (k == 1u) y1[o] = v + (acc ? y1[o] : 0.0);
-    else y2[o] = v + (acc ? y2[o] : 0.0);
-}
-
-uint group_index() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x; }
-
-// The row that the workgroup's row g is, p.n_rows where there is none.
-uint row_of(uint g) {
-    if (p.glu == 0u) return group_index() * ROWS + g;
-    const uint half_rows = ROWS / 2u, i = group_index() * half_rows + g % half_rows;
-    return i >= p.end0 ? p.n_rows : g < half_rows ? i : p.end0 + i;
-}
-
-// With p.glu the rows' results meet here (ROWS <= 32), then glu_finish pairs them.
-shared float glu_val[32u * TT];
-
-// Row r's sum v for token t, the workgroup's row g.
-void emit(uint g, uint r, uint t, float v) {
-    if (p.glu == 0u) store(r, t, v);
-    else glu_val[g * TT + t] = with_bias(r, v);
-}
-
-// Called by the whole workgroup (p.glu is the same for all).
-void glu_finish(uint nt) {
-    barrier();
-    const uint tid = gl_LocalInvocationID.x, half_rows = ROWS / 2u, g = tid / TT, t = tid % TT;
-    const uint i = group_index() * half_rows + g;
-    if (g < half_rows && t < nt && i < p.end0)
-        y0[p.y_off[0] + t * p.y_stride[0] + p.y_col0[0] + i] =
-            gated(p.glu, glu_val[g * TT + t], glu_val[(g + half_rows) * TT + t]);
-}
+#include "matvec_epilogue.glsl"
 
 #if !MATVEC_SUBGROUP
 const uint LANES = 32u;
@@ -202,7 +164,7 @@ void main() {
     }
     const uint first = lane * 128u + g * LANES;
     if (r < p.n_rows && lane < nt) emit(g, r, lane, finish(red[first], red_ss[first]));
-    if (p.glu != 0u) glu_finish(nt);
+    epilogue_finish(nt);
 }
 #else
 // Row g of the workgroup's ROWS belongs to subgroup g (and g + ROWS, g + 2 ROWS, ... where
@@ -253,6 +215,6 @@ void main() {
             emit(g, r, t, finish(v, sq));
         }
     }
-    if (p.glu != 0u) glu_finish(nt);
+    epilogue_finish(nt);
 }
 #endif

@@ -5,9 +5,8 @@
 // each); y is the token.
 //
 // Rotation: the first rope_dim values of each head, normal (adjacent pairs) or NEOX
-// (halves); inv_freq already includes any frequency factors (RopeTable). theta is formed
-// in float exactly as on the CPU, and the range reduction keeps sin/cos accurate on GPUs
-// whose built-ins lose precision for large arguments.
+// (halves); inv_freq already includes any frequency factors (RopeTable); the angle: rope.glsl.
+// Decode steps do this in the Q|K|V dispatch instead (matvec.glsl), where they can.
 //
 // Cache: F16 pairs packed in uints (needs no 16-bit storage feature), rounded as the CPU rounds
 // them (half.glsl). The
@@ -15,6 +14,7 @@
 // layers, see runtime/kv_cache.h; rows = n_ctx elsewhere).
 #extension GL_GOOGLE_include_directive : require
 #include "half.glsl"
+#include "rope.glsl"
 layout(local_size_x = 64) in;
 layout(binding = 0) buffer Qb { float q[]; };
 layout(binding = 1) readonly buffer Kb { float k[]; };
@@ -30,12 +30,7 @@ layout(push_constant) uniform P {
 } p;
 
 // cos and sin of the angle of frequency i at position pos, times mscale.
-vec2 rotation(uint pos, uint i) {
-    const float theta = float(pos) * p.freq_scale * inv_freq[i];
-    const float k = floor(theta * 0.15915494309189535 + 0.5);
-    const float red_theta = (theta - k * 6.28125) - k * 0.0019353071795864769;
-    return vec2(cos(red_theta), sin(red_theta)) * p.mscale;
-}
+vec2 rotation(uint pos, uint i) { return rope_rotation(pos, p.freq_scale, inv_freq[i], p.mscale); }
 
 // Value e of the K head that starts at k[base], rotated (read from the unrotated K).
 float rotated_k(uint base, uint e, uint pos) {
@@ -51,9 +46,8 @@ float rotated_k(uint base, uint e, uint pos) {
         a = 2u * i;
         b = a + 1u;
     }
-    const vec2 cs = rotation(pos, i);
-    const float x0 = k[base + a], x1 = k[base + b];
-    return e == a ? x0 * cs.x - x1 * cs.y : x0 * cs.y + x1 * cs.x;
+    const vec2 r = rotate_pair(vec2(k[base + a], k[base + b]), rotation(pos, i));
+    return e == a ? r.x : r.y;
 }
 
 void main() {
@@ -62,13 +56,12 @@ void main() {
     const uint half_dim = p.rope_dim / 2u, q_pairs = p.n_head * half_dim;
     if (idx < q_pairs) {
         const uint i = idx % half_dim, h = idx / half_dim;
-        const vec2 cs = rotation(pos, i);
         const uint base = t * p.n_head * p.head_dim + h * p.head_dim;
         const uint a = base + (p.neox != 0u ? i : 2u * i);
         const uint b = p.neox != 0u ? a + half_dim : a + 1u;
-        const float x0 = q[a], x1 = q[b];
-        q[a] = x0 * cs.x - x1 * cs.y;
-        q[b] = x0 * cs.y + x1 * cs.x;
+        const vec2 r = rotate_pair(vec2(q[a], q[b]), rotation(pos, i));
+        q[a] = r.x;
+        q[b] = r.y;
         return;
     }
     const uint word = idx - q_pairs, kv_dim = p.n_head_kv * p.head_dim, half_kv = kv_dim / 2u;

@@ -76,6 +76,14 @@ public:
         rmsnorm(Act::XN, in, norm, n_tokens, int(parts.begin()->w->ne[0]), eps);
         matmul_parts(Act::XN, n_tokens, parts);
     }
+    // The attention block's input without Q/K norms: Q, K, V = rmsnorm(in) * norm times the
+    // parts q, k, v, then rope_store_kv. A backend may rotate and store from the matrix kernel
+    // (a GPU decode step: no rope dispatch).
+    virtual void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
+                                   const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table) {
+        norm_matmul_parts(in, norm, eps, n_tokens, {q, k, v});
+        rope_store_kv(layer, n_tokens, pos0, table);
+    }
     // The FFN's first half: Gate = act(gate x) * (up x), x = rmsnorm(in) * norm; gate writes
     // Gate and up writes Up (then unspecified), n_out each. A backend may pair each gate row
     // with its up row in the matrix kernel (a GPU decode step: no activation dispatch).

@@ -57,6 +57,8 @@ struct VulkanBackend::MatvecPush {
     uint32_t norm;
     float eps;
     uint32_t glu;
+    uint32_t rope_head_dim, rope_dim, neox, pos_slot, cache_rows;
+    float freq_scale, mscale;
 };
 
 bool VulkanBackend::supports_weight_type(GgmlType type) {
@@ -94,6 +96,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     }
     coopmat_ = info.coopmat_f16;
     fuse_ = !env_flag("KINGLET_VK_NO_FUSION");
+    static_assert(sizeof(MatvecPush) <= 128, "more push constants than every device allows");
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
     // The last argument says which bindings each shader writes (bit i = binding i), so that
@@ -256,7 +259,7 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     if (!pipes.first) {
         const uint32_t id = uint32_t(t.type);
         pipes.first =
-            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 9, sizeof(MatvecPush), 0b11100,
+            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
                                            std::vector<uint32_t>{id, matvec_rows_}, type_name(t.type));
         auto make_matmul = [&] {
             return std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
@@ -378,7 +381,7 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
                              {y_off, y_off, y_off}, {uint32_t(n_out), uint32_t(n_out), uint32_t(n_out)},
                              {uint32_t(r), uint32_t(r), uint32_t(r)}, {b, b, b}, epi.scale, norm.w ? 1u : 0u, norm.eps};
                 const vk::BufferRange bb = vk::whole(bias);
-                dispatch_matvec(w, p, wb.range, xb.range, {yb.range, yb.range, yb.range}, {bb, bb, bb}, norm);
+                dispatch_matvec(w, p, wb.range, xb.range, {yb.range, yb.range, yb.range}, {bb, bb, bb}, norm, unused_);
             } else {
                 MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
                              yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
@@ -391,13 +394,15 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
 }
 
 // A decode dispatch over p.n_rows rows of w: weights, input, up to three outputs and their
-// biases, and the norm's weights (or a dummy).
+// biases, the norm's weights (or a dummy), the rotary frequencies (or a dummy) and positions.
 void VulkanBackend::dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr,
                                     const vk::BufferRange& xr, const vk::BufferRange (&ys)[3],
-                                    const vk::BufferRange (&bs)[3], const FusedNorm& norm) {
+                                    const vk::BufferRange (&bs)[3], const FusedNorm& norm, const vk::Buffer& freqs) {
     uint32_t gx, gy;
     grid_1d(ceil_div(size_t(p.n_rows), matvec_rows_), gx, gy);
-    seq_->dispatch(*w.matvec, {wr, xr, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2], vk::whole(norm.w ? *norm.w : unused_)},
+    seq_->dispatch(*w.matvec,
+                   {wr, xr, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2], vk::whole(norm.w ? *norm.w : unused_),
+                    vk::whole(freqs), vk::whole(positions_)},
                    &p, gx, gy);
 }
 
@@ -439,9 +444,37 @@ void VulkanBackend::ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n
         rmsnorm(Act::XN, in, norm, n_tokens, int(weight(*gate.w).n_in), eps, 0);
         in = Act::XN;
     }
-    if (matvec_parts(in, n_tokens, parts, parts + 2, fn, activation_op(a))) return;
+    RowPairing pairing;
+    pairing.glu = activation_op(a);
+    if (matvec_parts(in, n_tokens, parts, parts + 2, fn, pairing)) return;
     for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias}, fn);
     glu(a, size_t(n_tokens) * gate.n_out);
+}
+
+// A decode step's Q|K|V dispatch, when one, also rotates Q and K and stores K and V in the
+// cache (matvec_epilogue.glsl): no rope dispatch. Its quads of rows need head and rotary
+// sizes that are multiples of 4 (every model known).
+void VulkanBackend::qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
+                                      const MatmulPart& k, const MatmulPart& v, int layer, int pos0,
+                                      const RopeTable& table) {
+    const Hparams& h = model_->hparams();
+    const bool quads = h.head_dim % 4 == 0 && table.rope_dim % 4 == 0 && q.n_out == h.q_dim() &&
+                       k.n_out == h.kv_dim() && v.n_out == h.kv_dim();
+    if (n_tokens > kMatvecTokens || !fuse_ || !quads || !follows(q, k) || !follows(k, v))
+        return Backend::qkv_rope_store_kv(in, norm, eps, n_tokens, q, k, v, layer, pos0, table);
+    const MatmulPart parts[3] = {q, k, v};
+    const FusedNorm fn = fused_norm(norm, eps, parts, parts + 3);
+    if (!fn.w) {
+        rmsnorm(Act::XN, in, norm, n_tokens, int(weight(*q.w).n_in), eps, 0);
+        in = Act::XN;
+    }
+    RowPairing pairing;
+    pairing.rope = &table;
+    pairing.layer = layer;
+    pairing.pos0 = pos0;
+    if (matvec_parts(in, n_tokens, parts, parts + 3, fn, pairing)) return;
+    for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias}, fn);
+    rope_store_kv(layer, n_tokens, pos0, table);
 }
 
 // Whether part b's rows follow part a's in one buffer (a fused Q|K|V or gate|up tensor, or
@@ -457,7 +490,7 @@ void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<Mat
     for (const MatmulPart* first = parts.begin(); first != parts.end();) {
         const MatmulPart* last = first + 1;
         while (last != parts.end() && last - first < 3 && follows(last[-1], *last)) ++last;
-        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last, norm))
+        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last, norm, RowPairing{}))
             for (const MatmulPart* p = first; p != last; ++p)
                 multiply(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias}, norm);
         first = last;
@@ -465,10 +498,9 @@ void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<Mat
 }
 
 // One decode dispatch for 2-3 parts that follow each other; false when they do not fit one
-// binding (then they run one by one). With glu (an activation op) the two parts are gate and
-// up, and only act(gate) * up is written, to the gate's output.
+// binding (then they run one by one). With a pairing, the parts are gate and up, or Q, K and V.
 bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
-                                 uint32_t glu) {
+                                 const RowPairing& pairing) {
     const Weight& w0 = weight(*first->w);
     const size_t start = w0.base + size_t(first->row0) * w0.row_bytes;
     size_t end = start;
@@ -508,8 +540,22 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
     p.n_rows = rows;
     p.norm = norm.w ? 1u : 0u;
     p.eps = norm.eps;
-    p.glu = glu;
-    dispatch_matvec(w0, p, wb.range, xb.range, ys, bs, norm);
+    p.glu = pairing.glu;
+    const vk::Buffer* freqs = &unused_;
+    if (const RopeTable* t = pairing.rope) {
+        const Hparams& h = model_->hparams();
+        ys[1] = vk::whole(k_cache_[pairing.layer]);
+        ys[2] = vk::whole(v_cache_[pairing.layer]);
+        if (!t->inv_freq.empty()) freqs = &rope_freqs(*t);
+        p.rope_head_dim = uint32_t(h.head_dim);
+        p.rope_dim = uint32_t(t->rope_dim);
+        p.neox = t->neox ? 1u : 0u;
+        p.pos_slot = position_slot(pairing.pos0);
+        p.cache_rows = uint32_t(kv_layer_rows(h, pairing.layer, shape_.n_ctx, shape_.max_tokens));
+        p.freq_scale = t->freq_scale;
+        p.mscale = t->mscale;
+    }
+    dispatch_matvec(w0, p, wb.range, xb.range, ys, bs, norm, *freqs);
     return true;
 }
 

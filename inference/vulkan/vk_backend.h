@@ -30,6 +30,8 @@ public:
                            std::initializer_list<MatmulPart> parts) override;
     void ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
                      const MatmulPart& up, FfnActivation act) override;
+    void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
+                           const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table) override;
     void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) override;
     void add(Act x, Act y, size_t n) override;
@@ -85,10 +87,18 @@ private:
     FusedNorm fused_norm(const TensorInfo& norm, float eps, const MatmulPart* first, const MatmulPart* last);
     bool follows(const MatmulPart& a, const MatmulPart& b);
     void decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm);
+    // How a decode dispatch's rows pair up (matvec_epilogue.glsl): gate|up giving act(gate) * up
+    // (glu: an activation op), or Q|K|V rotated and stored in layer's cache at pos0 (rope).
+    struct RowPairing {
+        uint32_t glu = 0;
+        const RopeTable* rope = nullptr;
+        int layer = 0, pos0 = 0;
+    };
     bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
-                      uint32_t glu = 0);
+                      const RowPairing& pairing);
     void dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
-                         const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm);
+                         const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm,
+                         const vk::Buffer& freqs);
     const vk::Buffer& floats(const TensorInfo& t);
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
@@ -107,7 +117,7 @@ private:
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
     uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
     bool coopmat_ = false;                  // prompts on tensor cores (matmul_coopmat.comp)
-    bool fuse_ = true;  // decode folds norms and the FFN activation into matvec (KINGLET_VK_NO_FUSION=1: not)
+    bool fuse_ = true;  // decode folds norms, the FFN activation and RoPE into matvec (KINGLET_VK_NO_FUSION=1: not)
     vk::Buffer acts_[10];
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves

@@ -245,8 +245,7 @@ int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::strin
 
 VulkanDevice::VulkanDevice(std::shared_ptr<VulkanInstance> instance, VkPhysicalDevice pd, VulkanDeviceInfo info)
     : instance_(std::move(instance)), fn_(instance_->fn()), physical_(pd), info_(std::move(info)) {
-    // Vulkan promises only 4; the decode kernel binds 9 (weights, input, three outputs, their
-    // biases and a norm's weights). Every GPU known allows far more, but a device that does not is refused
+    // Vulkan promises only 4; the decode kernel binds 11 (vk_device.h). Every GPU known allows far more, but a device that does not is refused
     // here, with the reason, rather than failing inside the driver.
     if (info_.max_storage_buffers < kMaxBindings)
         throw Error("Vulkan device " + info_.name + " lets a shader bind " + std::to_string(info_.max_storage_buffers) +

@@ -47,8 +47,9 @@ private:
 int choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::string& selector, std::string* why_not);
 
 // The most storage buffers any of Kinglet's shaders binds (matvec: weights, input, three
-// outputs, three biases, a norm's weights); a device must allow this many per shader.
-constexpr uint32_t kMaxBindings = 9;
+// outputs, three biases, a norm's weights, rotary frequencies, positions); a device must
+// allow this many per shader.
+constexpr uint32_t kMaxBindings = 11;
 
 // Shared memory of matmul_coopmat.comp: F16 tiles of 128 x 72 weights and 64 x 136
 // activations, and eight 16 x 16 F32 results.

@@ -68,7 +68,7 @@ private:
     std::vector<VkDescriptorPool> descriptor_pools_;
     uint32_t sets_in_last_pool_ = kSetsPerPool;
     // Key: the set layout, then (buffer, offset, range) per binding; unused entries are 0.
-    using SetKey = std::array<uint64_t, 1 + 3 * 8>;
+    using SetKey = std::array<uint64_t, 1 + 3 * kMaxBindings>;
     std::map<SetKey, VkDescriptorSet> sets_;
     std::vector<Command> pending_;   // added since the last submit
     std::vector<Command> recorded_;  // what cmd_ holds now

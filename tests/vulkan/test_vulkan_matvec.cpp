@@ -1,9 +1,11 @@
 // The decode kernel (matvec.glsl) on whatever device there is (lavapipe in CI): every
 // weight type over long and ragged rows, in both builds (subgroup sums and shared memory);
-// parts of one input in one dispatch; the block norm and the FFN activation folded in.
+// parts of one input in one dispatch; the block norm, the FFN activation and the rotary
+// embedding with the KV cache store folded in.
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "vulkan_test_util.h"
 
@@ -236,6 +238,66 @@ private slots:
         check({gate, up});
         check_norm(*lw.ffn_norm, {gate, up});
         check_ffn(gate, up);
+    }
+
+    // The attention block's input in one decode dispatch (qkv_rope_store_kv): Q rotated, K
+    // rotated and V stored in the cache, as the separate steps (Q|K|V, then rope_store_kv) do
+    // it; checked on Q and on the attention over the cache that follows. Rotations: NEOX and
+    // adjacent pairs, over the whole head, over half of it (the rest unrotated), and none.
+    // Q|K|V of one type is one dispatch (after the norm's for F16); V of another type (Q4_K_M)
+    // takes the separate steps.
+    void qkvRopeStoreKvMatchesSeparateSteps_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("tokens");
+        for (const char* f : {"tiny-qwen2-q8_0", "tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q4_k_m", "stories260K"})
+            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
+    }
+    void qkvRopeStoreKvMatchesSeparateSteps() {
+        QFETCH(QString, file);
+        QFETCH(int, tokens);
+        KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
+        REQUIRE_VULKAN(backend);
+        Fixture f = fixture(std::move(backend), path);
+        const Hparams& h = f.model->hparams();
+        const int layer = h.n_layer - 1, D = h.head_dim;
+        const LayerWeights& lw = f.model->weights().layers[layer];
+        QVERIFY(!lw.q_norm && !lw.k_norm);
+        const int64_t Q = h.q_dim(), KV = h.kv_dim();
+        const MatmulPart q = lw.wqkv ? MatmulPart{lw.wqkv, 0, Q, Act::Q, lw.bq} : MatmulPart{lw.wq, 0, Q, Act::Q, lw.bq};
+        const MatmulPart k = lw.wqkv ? MatmulPart{lw.wqkv, Q, KV, Act::K, lw.bk} : MatmulPart{lw.wk, 0, KV, Act::K, lw.bk};
+        const MatmulPart v = lw.wqkv ? MatmulPart{lw.wqkv, Q + KV, KV, Act::V, lw.bv} : MatmulPart{lw.wv, 0, KV, Act::V, lw.bv};
+        const bool one_dispatch = q.w->type == k.w->type && k.w->type == v.w->type;
+        const bool f16 = q.w->type == GgmlType::F16;
+        const int pos0 = 8;  // rows 0..7 hold a prompt's K and V (taken by the separate steps)
+        std::vector<RopeTable> tables;
+        for (bool neox : {true, false})
+            for (int dims : {D, D / 2}) tables.push_back(make_rope_table(dims, 10000.0f, 1.0f, nullptr, neox, 1.0f));
+        tables.push_back(RopeTable{});
+        for (const RopeTable& table : tables) {
+            const QString what = QString("rope_dim %1%2").arg(table.rope_dim).arg(table.neox ? " neox" : "");
+            const auto xs = random_floats(size_t(kTokens) * h.n_embd, 41 + table.rope_dim, 2.0f);
+            auto run = [&](bool fused) {
+                f.vk->write_act(Act::X, xs.data(), xs.size());
+                f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, pos0, q, k, v, layer, 0, table);
+                f.vk->write_act(Act::X, xs.data() + size_t(pos0) * h.n_embd, size_t(tokens) * h.n_embd);
+                const size_t before = f.vk->dispatch_count();
+                if (fused) f.vk->qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table);
+                else f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table);
+                const size_t dispatches = f.vk->dispatch_count() - before;
+                f.vk->attention(layer, tokens, pos0, 0, 1.0f / std::sqrt(float(D)), 0.0f);
+                std::vector<float> qv(size_t(tokens) * Q), att(size_t(tokens) * h.n_head * h.head_dim_v);
+                f.vk->read_act(Act::Q, qv.data(), qv.size());
+                f.vk->read_act(Act::Att, att.data(), att.size());
+                return std::tuple{dispatches, qv, att};
+            };
+            const auto [fused_n, fused_q, fused_att] = run(true);
+            const auto [sep_n, sep_q, sep_att] = run(false);
+            if (one_dispatch) QCOMPARE(fused_n, size_t(f16 ? 2 : 1));
+            else QCOMPARE(fused_n, sep_n);
+            const double dq = max_rel_diff(fused_q, sep_q), da = max_rel_diff(fused_att, sep_att);
+            QVERIFY2(dq < 1e-5 && da < 1e-5, qPrintable(what + QString(": Q %1, attention %2").arg(dq).arg(da)));
+            QVERIFY(std::any_of(fused_att.begin(), fused_att.end(), [](float a) { return a != 0; }));
+        }
     }
 };
 
