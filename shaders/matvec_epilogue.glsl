@@ -7,7 +7,8 @@
 // ROWS / 2 gate rows and the up rows of the same columns, and writes act(gate) * up to part
 // 0's output only (no activation dispatch, no Up written and read back).
 //
-// p.rope_head_dim (Q|K|V: parts of n_head, n_head_kv and n_head_kv heads): what
+// p.rope_head_dim (Q|K|V: parts of n_head, n_head_kv and n_head_kv heads; or Q|K, or V alone
+// in the third part when V has another type than Q and K): what
 // rope_store_kv.comp does, here: Q rotated to part 0's output, K rotated and V stored to the
 // layer's F16 cache (kc, vc: bindings 3 and 4), row pos % cache_rows. The workgroup takes
 // quads of rows that make two rotation pairs and two cache words: a head's values 4i .. 4i+3
@@ -101,7 +102,8 @@ void rope_finish(uint nt) {
         return;
     }
     // Cache words: values (u0, u1) and (u2, u3) are adjacent in a K or V row of kv_dim values.
-    const uint kv_dim = p.end1 - p.end0, first = r0 < p.end1 ? p.end0 : p.end1;
+    const uint kv_dim = p.end1 > p.end0 ? p.end1 - p.end0 : p.n_rows - p.end1;  // K's rows, or V's alone
+    const uint first = r0 < p.end1 ? p.end0 : p.end1;
     const uint row = (pos % p.cache_rows) * kv_dim, w0 = (row + r0 - first) / 2u, w1 = (row + quad_row(j, 2u) - first) / 2u;
     if (r0 < p.end1) {
         kc[w0] = pack_half2_rne(v.xy);

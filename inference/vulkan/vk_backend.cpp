@@ -460,10 +460,14 @@ void VulkanBackend::qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps,
     const Hparams& h = model_->hparams();
     const bool quads = h.head_dim % 4 == 0 && table.rope_dim % 4 == 0 && q.n_out == h.q_dim() &&
                        k.n_out == h.kv_dim() && v.n_out == h.kv_dim();
-    if (n_tokens > kMatvecTokens || !fuse_ || !quads || !follows(q, k) || !follows(k, v))
-        return Backend::qkv_rope_store_kv(in, norm, eps, n_tokens, q, k, v, layer, pos0, table);
     const MatmulPart parts[3] = {q, k, v};
-    const FusedNorm fn = fused_norm(norm, eps, parts, parts + 3);
+    // One dispatch, or Q|K and V (often of another type in Q4_K_M files) as two.
+    const bool one = quads && follows(q, k) && follows(k, v) && matvec_fits(n_tokens, parts, parts + 3);
+    const bool two = quads && !one && follows(q, k) && matvec_fits(n_tokens, parts, parts + 2) &&
+                     matvec_fits(n_tokens, parts + 2, parts + 3);
+    if (n_tokens > kMatvecTokens || !fuse_ || !(one || two))
+        return Backend::qkv_rope_store_kv(in, norm, eps, n_tokens, q, k, v, layer, pos0, table);
+    FusedNorm fn = fused_norm(norm, eps, parts, parts + 3);
     if (!fn.w) {
         rmsnorm(Act::XN, in, norm, n_tokens, int(weight(*q.w).n_in), eps, 0);
         in = Act::XN;
@@ -472,9 +476,10 @@ void VulkanBackend::qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps,
     pairing.rope = &table;
     pairing.layer = layer;
     pairing.pos0 = pos0;
-    if (matvec_parts(in, n_tokens, parts, parts + 3, fn, pairing)) return;
-    for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias}, fn);
-    rope_store_kv(layer, n_tokens, pos0, table);
+    matvec_parts(in, n_tokens, parts, parts + (one ? 3 : 2), fn, pairing);
+    if (one) return;
+    pairing.v_only = true;
+    matvec_parts(in, n_tokens, parts + 2, parts + 3, fn, pairing);
 }
 
 // Whether part b's rows follow part a's in one buffer (a fused Q|K|V or gate|up tensor, or
@@ -497,21 +502,35 @@ void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<Mat
     }
 }
 
-// One decode dispatch for 2-3 parts that follow each other; false when they do not fit one
+// Whether parts that follow each other fit one decode dispatch's bindings.
+bool VulkanBackend::matvec_fits(int nt, const MatmulPart* first, const MatmulPart* last) {
+    const Weight& w0 = weight(*first->w);
+    size_t bytes = 0;
+    for (const MatmulPart* part = first; part != last; ++part) {
+        if (part->row0 < 0 || part->row0 + part->n_out > weight(*part->w).n_rows) return false;
+        if (size_t(nt) * part->n_out * 4 > max_range_) return false;
+        bytes += size_t(part->n_out) * w0.row_bytes;
+    }
+    return bytes + align_ <= max_range_;
+}
+
+// One decode dispatch for 1-3 parts that follow each other; false when they do not fit one
 // binding (then they run one by one). With a pairing, the parts are gate and up, or Q, K and V.
 bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
                                  const RowPairing& pairing) {
+    if (!matvec_fits(nt, first, last)) return false;
     const Weight& w0 = weight(*first->w);
     const size_t start = w0.base + size_t(first->row0) * w0.row_bytes;
     size_t end = start;
     MatvecPush p{};
     vk::BufferRange ys[3], bs[3];
-    uint32_t rows = 0, k = 0;
-    for (const MatmulPart* part = first; part != last; ++part, ++k) {
-        if (part->row0 < 0 || part->row0 + part->n_out > weight(*part->w).n_rows) return false;
+    uint32_t rows = 0;
+    // V alone (Q|K were another dispatch) takes the third slot: its rows are V's.
+    const uint32_t slot0 = pairing.rope && pairing.v_only ? 2 : 0;
+    for (const MatmulPart* part = first; part != last; ++part) {
+        const uint32_t k = slot0 + uint32_t(part - first);
         end += size_t(part->n_out) * w0.row_bytes;
         const size_t out_bytes = size_t(nt) * part->n_out * 4;
-        if (out_bytes > max_range_) return false;
         const vk::Buffer& bias = part->bias ? floats(*part->bias) : unused_;
         if (part->bias && int64_t(bias.size() / 4) != part->n_out)
             throw Error("Vulkan backend: bias " + part->bias->name + " does not match " + std::to_string(part->n_out) +
@@ -524,11 +543,11 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
         if (k == 0) p.end0 = rows;
         if (k <= 1) p.end1 = rows;  // two parts: no row reaches the third
     }
-    if (k == 2) {  // no third part: its bindings repeat the second's
-        ys[2] = ys[1];
-        bs[2] = bs[1];
-    }
-    if (end - start + align_ > max_range_) return false;
+    for (int k = 0; k < 3; ++k)  // slots without a part repeat the first one's bindings
+        if (!ys[k].buffer) {
+            ys[k] = ys[slot0];
+            bs[k] = bs[slot0];
+        }
     const Bound wb = bind(*w0.buf, start, end - start);
     const Bound xb = bind(act(in), 0, size_t(nt) * w0.n_in * 4);
     p.n_in = uint32_t(w0.n_in);

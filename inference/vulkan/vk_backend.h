@@ -88,12 +88,15 @@ private:
     bool follows(const MatmulPart& a, const MatmulPart& b);
     void decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm);
     // How a decode dispatch's rows pair up (matvec_epilogue.glsl): gate|up giving act(gate) * up
-    // (glu: an activation op), or Q|K|V rotated and stored in layer's cache at pos0 (rope).
+    // (glu: an activation op), or Q|K|V rotated and stored in layer's cache at pos0 (rope; the
+    // parts Q, K, V, or Q, K, or V alone with v_only).
     struct RowPairing {
         uint32_t glu = 0;
         const RopeTable* rope = nullptr;
         int layer = 0, pos0 = 0;
+        bool v_only = false;
     };
+    bool matvec_fits(int n_tokens, const MatmulPart* first, const MatmulPart* last);
     bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
                       const RowPairing& pairing);
     void dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
