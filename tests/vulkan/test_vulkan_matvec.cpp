@@ -15,6 +15,19 @@ using namespace kinglet_vk_test;
 class TestVulkanMatvec : public QObject {
     Q_OBJECT
 
+    // Rows file/tokens for one and three tokens, on the decode kernel's subgroup build (where
+    // the device has one); the files of `shared` also on its shared-memory build.
+    static void add_model_rows(std::initializer_list<const char*> files, std::initializer_list<const char*> shared) {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("tokens");
+        QTest::addColumn<bool>("shared_build");
+        for (const char* f : files)
+            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens << false;
+        for (const char* f : shared)
+            for (int tokens : {1, 3})
+                QTest::newRow(qPrintable(QString("%1/%2/shared").arg(f).arg(tokens))) << QString(f) << tokens << true;
+    }
+
 private slots:
     // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
     // the last step only partly inside the row (5888 = 184 sub-blocks of 32; with three tokens,
@@ -71,12 +84,10 @@ private slots:
         QFETCH(int, rows);
         QFETCH(bool, norm);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
-        if (subgroups) qunsetenv("KINGLET_VK_NO_SUBGROUPS");
-        else qputenv("KINGLET_VK_NO_SUBGROUPS", "1");
-        if (rows) qputenv("KINGLET_VK_MATVEC_ROWS", QByteArray::number(rows));
+        ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", subgroups ? nullptr : "1");
+        const QByteArray rows_text = QByteArray::number(rows);
+        ScopedEnv row_count("KINGLET_VK_MATVEC_ROWS", rows ? rows_text.constData() : nullptr);
         REQUIRE_VULKAN(backend);
-        qunsetenv("KINGLET_VK_NO_SUBGROUPS");
-        qunsetenv("KINGLET_VK_MATVEC_ROWS");
         Fixture f = fixture(std::move(backend), path);
         const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
         QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
@@ -146,18 +157,19 @@ private slots:
     // (ffn_gate_up), SiLU (Llama, Qwen2, Phi-3) and GELU (Gemma 3): act(gate) * up from the
     // gate|up dispatch itself, as the separate steps give it.
     void matmulPartsMatchSeparateMatmuls_data() {
-        QTest::addColumn<QString>("file");
-        QTest::addColumn<int>("tokens");
-        for (const char* f : {"tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q8_0", "tiny-llama-q4_k_m",
-                              "tiny-gemma3-q4_k_m", "tiny-gemma3-f16"})
-            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
+        add_model_rows({"tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q8_0", "tiny-llama-q4_k_m", "tiny-gemma3-q4_k_m",
+                        "tiny-gemma3-f16"},
+                       {"tiny-llama-q4_k_m", "tiny-gemma3-q4_k_m"});
     }
     void matmulPartsMatchSeparateMatmuls() {
         QFETCH(QString, file);
         QFETCH(int, tokens);
+        QFETCH(bool, shared_build);
         KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
+        ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", shared_build ? "1" : nullptr);
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
+        if (shared_build) QCOMPARE(f.vk->matvec_shader(), std::string("matvec"));
         const Hparams& h = f.model->hparams();
         const LayerWeights& lw = f.model->weights().layers[1];
         const int64_t Q = h.q_dim(), KV = h.kv_dim(), F = h.n_ff;
@@ -247,17 +259,18 @@ private slots:
     // Q|K|V of one type is one dispatch (after the norm's for F16); with V of another type
     // (Q4_K_M) Q|K is one and V another.
     void qkvRopeStoreKvMatchesSeparateSteps_data() {
-        QTest::addColumn<QString>("file");
-        QTest::addColumn<int>("tokens");
-        for (const char* f : {"tiny-qwen2-q8_0", "tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q4_k_m", "stories260K"})
-            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens;
+        add_model_rows({"tiny-qwen2-q8_0", "tiny-qwen2-f16", "tiny-phi3-f32", "tiny-llama-q4_k_m", "stories260K"},
+                       {"tiny-qwen2-q8_0", "tiny-llama-q4_k_m"});
     }
     void qkvRopeStoreKvMatchesSeparateSteps() {
         QFETCH(QString, file);
         QFETCH(int, tokens);
+        QFETCH(bool, shared_build);
         KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
+        ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", shared_build ? "1" : nullptr);
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
+        if (shared_build) QCOMPARE(f.vk->matvec_shader(), std::string("matvec"));
         const Hparams& h = f.model->hparams();
         const int layer = h.n_layer - 1, D = h.head_dim;
         const LayerWeights& lw = f.model->weights().layers[layer];

@@ -52,6 +52,16 @@ inline double max_rel_diff(const std::vector<float>& a, const std::vector<float>
 
 constexpr int kTokens = 12, kCtx = 64;
 
+// An environment switch set for this object's lifetime (a backend reads its switches when it
+// is made), unset afterwards even when the test returns early. A null value sets nothing.
+struct ScopedEnv {
+    QByteArray name;
+    ScopedEnv(const char* n, const char* value) : name(n) {
+        if (value) qputenv(n, value);
+    }
+    ~ScopedEnv() { qunsetenv(name.constData()); }
+};
+
 // A backend initialised for `file` (a tiny model), plus the model.
 struct Fixture {
     std::unique_ptr<Model> model;
