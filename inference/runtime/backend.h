@@ -77,8 +77,9 @@ public:
         matmul_parts(Act::XN, n_tokens, parts);
     }
     // The attention block's input without Q/K norms: Q, K, V = rmsnorm(in) * norm times the
-    // parts q, k, v, then rope_store_kv. A backend may rotate and store from the matrix kernel
-    // (a GPU decode step: no rope dispatch).
+    // parts q, k, v, then rope_store_kv; K and V afterwards unspecified (only the cache is
+    // read). A backend may rotate and store from the matrix kernel (a GPU decode step: no rope
+    // dispatch).
     virtual void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
                                    const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table) {
         norm_matmul_parts(in, norm, eps, n_tokens, {q, k, v});
