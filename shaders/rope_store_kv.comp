@@ -1,17 +1,17 @@
 #version 450
 // One dispatch per layer for what follows the Q/K/V projections: rotary position embedding
-// of Q (in place) and K, and the batch's K, V rows into this layer's F16 cache. The grid's
-// x runs over Q's rotated pairs, then over the cache's half2 words (one K and one V word
-// each); y is the token.
+// of Q (in place) and K, and the batch's K, V rows into this layer's F16 cache. One
+// workgroup per head and token: x runs over the Q heads, then the K heads (with their V);
+// y is the token. Where the model has them (Qwen3, Gemma 3), the head is RMS-normalised
+// first (q_norm, k_norm), so that those norms need no dispatches of their own.
 //
 // Rotation: the first rope_dim values of each head, normal (adjacent pairs) or NEOX
 // (halves); inv_freq already includes any frequency factors (RopeTable); the angle: rope.glsl.
-// Decode steps do this in the Q|K|V dispatch instead (matvec.glsl), where they can.
+// Decode steps without head norms do this in the Q|K|V dispatch instead (matvec_epilogue.glsl).
 //
-// Cache: F16 pairs packed in uints (needs no 16-bit storage feature), rounded as the CPU rounds
-// them (half.glsl). The
-// cache has `rows` rows: position pos goes to row pos % rows (a ring on sliding-window
-// layers, see runtime/kv_cache.h; rows = n_ctx elsewhere).
+// Cache: F16 pairs packed in uints (needs no 16-bit storage feature), rounded as the CPU
+// rounds them (half.glsl). The cache has `rows` rows: position pos goes to row pos % rows (a
+// ring on sliding-window layers, see runtime/kv_cache.h; rows = n_ctx elsewhere).
 #extension GL_GOOGLE_include_directive : require
 #include "half.glsl"
 #include "rope.glsl"
@@ -24,18 +24,22 @@ layout(binding = 4) buffer VC { uint vc[]; };
 layout(binding = 5) readonly buffer F { float inv_freq[]; };
 // pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
 layout(binding = 6) readonly buffer Pos { uint positions[]; };
+layout(binding = 7) readonly buffer QN { float q_norm_w[]; };  // with p.q_norm
+layout(binding = 8) readonly buffer KN { float k_norm_w[]; };  // with p.k_norm
 layout(push_constant) uniform P {
     uint n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows;
     float freq_scale, mscale;
+    uint q_norm, k_norm;
+    float eps;
 } p;
 
-// cos and sin of the angle of frequency i at position pos, times mscale.
-vec2 rotation(uint pos, uint i) { return rope_rotation(pos, p.freq_scale, inv_freq[i], p.mscale); }
+shared float xs[512];  // the head (head_dim <= 512), normalised
+shared float red[64];
 
-// Value e of the K head that starts at k[base], rotated (read from the unrotated K).
-float rotated_k(uint base, uint e, uint pos) {
+// Value e of the head in xs, rotated.
+float rotated(uint e, uint pos) {
+    if (e >= p.rope_dim) return xs[e];
     const uint half_dim = p.rope_dim / 2u;
-    if (e >= p.rope_dim) return k[base + e];
     uint i, a, b;  // frequency, first and second value of e's pair
     if (p.neox != 0u) {
         i = e % half_dim;
@@ -46,28 +50,44 @@ float rotated_k(uint base, uint e, uint pos) {
         a = 2u * i;
         b = a + 1u;
     }
-    const vec2 r = rotate_pair(vec2(k[base + a], k[base + b]), rotation(pos, i));
+    const vec2 r = rotate_pair(vec2(xs[a], xs[b]), rope_rotation(pos, p.freq_scale, inv_freq[i], p.mscale));
     return e == a ? r.x : r.y;
 }
 
 void main() {
-    const uint idx = gl_GlobalInvocationID.x, t = gl_GlobalInvocationID.y;
+    const uint hx = gl_WorkGroupID.x, t = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
+    const uint D = p.head_dim, kv_dim = p.n_head_kv * D;
+    const bool is_q = hx < p.n_head;  // the same in the whole workgroup
+    const uint h = is_q ? hx : hx - p.n_head;
+    const uint base = is_q ? (t * p.n_head + h) * D : t * kv_dim + h * D;
     const uint pos = positions[p.pos_slot] + t;
-    const uint half_dim = p.rope_dim / 2u, q_pairs = p.n_head * half_dim;
-    if (idx < q_pairs) {
-        const uint i = idx % half_dim, h = idx / half_dim;
-        const uint base = t * p.n_head * p.head_dim + h * p.head_dim;
-        const uint a = base + (p.neox != 0u ? i : 2u * i);
-        const uint b = p.neox != 0u ? a + half_dim : a + 1u;
-        const vec2 r = rotate_pair(vec2(q[a], q[b]), rotation(pos, i));
-        q[a] = r.x;
-        q[b] = r.y;
-        return;
+    float ss = 0.0;
+    for (uint d = tid; d < D; d += 64u) {
+        const float x = is_q ? q[base + d] : k[base + d];
+        xs[d] = x;
+        ss += x * x;
     }
-    const uint word = idx - q_pairs, kv_dim = p.n_head_kv * p.head_dim, half_kv = kv_dim / 2u;
-    if (word >= half_kv) return;
-    const uint e = 2u * word, head_base = t * kv_dim + (e / p.head_dim) * p.head_dim, ei = e % p.head_dim;
-    const uint dst = (pos % p.rows) * half_kv + word;
-    kc[dst] = pack_half2_rne(vec2(rotated_k(head_base, ei, pos), rotated_k(head_base, ei + 1u, pos)));
-    vc[dst] = pack_half2_rne(vec2(v[t * kv_dim + e], v[t * kv_dim + e + 1u]));
+    if (is_q ? p.q_norm != 0u : p.k_norm != 0u) {
+        red[tid] = ss;
+        barrier();
+        for (uint stride = 32u; stride > 0u; stride >>= 1) {
+            if (tid < stride) red[tid] += red[tid + stride];
+            barrier();
+        }
+        const float scale = 1.0 / sqrt(red[0] / float(D) + p.eps);
+        for (uint d = tid; d < D; d += 64u) xs[d] = xs[d] * scale * (is_q ? q_norm_w[d] : k_norm_w[d]);
+    }
+    barrier();  // a value's pair may have been loaded by another invocation
+    for (uint w = tid; w < D / 2u; w += 64u) {
+        const uint e = 2u * w;
+        const vec2 r = vec2(rotated(e, pos), rotated(e + 1u, pos));
+        if (is_q) {
+            q[base + e] = r.x;
+            q[base + e + 1u] = r.y;
+        } else {
+            const uint dst = ((pos % p.rows) * kv_dim + h * D + e) / 2u;
+            kc[dst] = pack_half2_rne(r);
+            vc[dst] = pack_half2_rne(vec2(v[base + e], v[base + e + 1u]));
+        }
+    }
 }

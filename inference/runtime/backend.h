@@ -40,6 +40,13 @@ struct MatmulPart {
     const TensorInfo* bias = nullptr;
 };
 
+// Per-head RMSNorms of Q and K (Qwen3, Gemma 3, OLMo 2) before the rotation; null: none.
+struct HeadNorms {
+    const TensorInfo* q = nullptr;
+    const TensorInfo* k = nullptr;
+    float eps = 0.0f;
+};
+
 struct BackendShape {
     int max_tokens = 0;  // rows per batch
     int n_ctx = 0;       // KV cache positions
@@ -76,14 +83,15 @@ public:
         rmsnorm(Act::XN, in, norm, n_tokens, int(parts.begin()->w->ne[0]), eps);
         matmul_parts(Act::XN, n_tokens, parts);
     }
-    // The attention block's input without Q/K norms: Q, K, V = rmsnorm(in) * norm times the
-    // parts q, k, v, then rope_store_kv; K and V afterwards unspecified (only the cache is
-    // read). A backend may rotate and store from the matrix kernel (a GPU decode step: no rope
+    // The attention block's input: Q, K, V = rmsnorm(in) * norm times the parts q, k, v, then
+    // rope_store_kv; K and V afterwards unspecified (only the cache is read). A backend may
+    // rotate and store from the matrix kernel (a GPU decode step without head norms: no rope
     // dispatch).
     virtual void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
-                                   const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table) {
+                                   const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table,
+                                   const HeadNorms& head_norms) {
         norm_matmul_parts(in, norm, eps, n_tokens, {q, k, v});
-        rope_store_kv(layer, n_tokens, pos0, table);
+        rope_store_kv(layer, n_tokens, pos0, table, head_norms);
     }
     // The FFN's first half: Gate = act(gate x) * (up x), x = rmsnorm(in) * norm; gate writes
     // Gate and up writes Up (then unspecified), n_out each. A backend may pair each gate row
@@ -94,11 +102,12 @@ public:
         glu(act, size_t(n_tokens) * gate.n_out);
     }
     // Rotary position embedding of Q (n_head heads) and K (n_head_kv heads) for positions
-    // pos0.., then this batch's rotated K and its V rows go into the layer's cache (F16).
+    // pos0.., each head RMS-normalised first where head_norms has weights, then this batch's
+    // rotated K and its V rows go into the layer's cache (F16).
     // Q is rotated in place; K afterwards is unspecified (only the cache is read). Each
     // layer's cache has kv_layer_rows() rows (runtime/kv_cache.h, from this shape and the
     // model): position p is row p % rows, a ring on sliding-window layers.
-    virtual void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) = 0;
+    virtual void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table, const HeadNorms& head_norms) = 0;
     // Att = softmax(S, causal, window) V over the cache, S = Q K^T * scale, each score capped
     // as softcap * tanh(S / softcap) when softcap > 0 (Gemma 2); window 0 = unlimited.
     virtual void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) = 0;

@@ -115,9 +115,11 @@ void CpuBackend::run_matmuls(Act in, int n_tokens, const MatmulPart* first, cons
     }
 }
 
-void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {
+void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table, const HeadNorms& head_norms) {
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, KV = h.kv_dim();
+    if (head_norms.q) rmsnorm(Act::Q, Act::Q, *head_norms.q, n_tokens * h.n_head, D, head_norms.eps, 0);
+    if (head_norms.k) rmsnorm(Act::K, Act::K, *head_norms.k, n_tokens * h.n_head_kv, D, head_norms.eps, 0);
     float* q = buf(Act::Q);
     float* k = buf(Act::K);
     const float* v = buf(Act::V);

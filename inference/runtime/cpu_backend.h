@@ -25,7 +25,7 @@ public:
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
     void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
-    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
+    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table, const HeadNorms& head_norms) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) override;
     void add(Act x, Act y, size_t n) override;
     void glu(FfnActivation act, size_t n) override;

@@ -94,14 +94,8 @@ void Transformer::attention_block(int l, int n, int pos0) {
     const bool local = h_.layer_is_local[l];
     // A table of no dimensions stores K and V without rotating anything (NoPE layers).
     const RopeTable& table = !h_.layer_uses_rope[l] ? rope_none_ : local ? rope_local_ : rope_global_;
-    if (lw.q_norm || lw.k_norm) {  // per-head norms between the projections and the rotation
-        b.norm_matmul_parts(Act::X, *lw.attn_norm, h_.norm_eps, n, {q, k, v});
-        if (lw.q_norm) b.rmsnorm(Act::Q, Act::Q, *lw.q_norm, n * h_.n_head, D, h_.norm_eps);
-        if (lw.k_norm) b.rmsnorm(Act::K, Act::K, *lw.k_norm, n * h_.n_head_kv, D, h_.norm_eps);
-        b.rope_store_kv(l, n, pos0, table);
-    } else {
-        b.qkv_rope_store_kv(Act::X, *lw.attn_norm, h_.norm_eps, n, q, k, v, l, pos0, table);
-    }
+    b.qkv_rope_store_kv(Act::X, *lw.attn_norm, h_.norm_eps, n, q, k, v, l, pos0, table,
+                        {lw.q_norm, lw.k_norm, h_.norm_eps});
     const float scale = h_.attn_scale > 0 ? h_.attn_scale : 1.0f / std::sqrt(float(D));
     b.attention(l, n, pos0, local ? h_.sliding_window : 0, scale, h_.attn_logit_softcap);
 

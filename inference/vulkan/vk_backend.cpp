@@ -23,7 +23,12 @@ struct MatmulPush {
     uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
     float scale;
 };
-struct RopeStoreKvPush { uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows; float freq_scale, mscale; };
+struct RopeStoreKvPush {
+    uint32_t n_head, n_head_kv, head_dim, rope_dim, neox, pos_slot, rows;
+    float freq_scale, mscale;
+    uint32_t q_norm, k_norm;
+    float eps;
+};
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; float softcap; };
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
@@ -103,7 +108,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // the command sequence orders only dispatches that depend on each other.
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
-    p_rope_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "rope_store_kv", 7, sizeof(RopeStoreKvPush), 0b11001);
+    p_rope_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "rope_store_kv", 9, sizeof(RopeStoreKvPush), 0b11001);
     p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 6, sizeof(AttentionPush), 0b101000);
     p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
@@ -456,7 +461,7 @@ void VulkanBackend::ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n
 // sizes that are multiples of 4 (every model known).
 void VulkanBackend::qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
                                       const MatmulPart& k, const MatmulPart& v, int layer, int pos0,
-                                      const RopeTable& table) {
+                                      const RopeTable& table, const HeadNorms& head_norms) {
     const Hparams& h = model_->hparams();
     const bool quads = h.head_dim % 4 == 0 && table.rope_dim % 4 == 0 && q.n_out == h.q_dim() &&
                        k.n_out == h.kv_dim() && v.n_out == h.kv_dim();
@@ -465,8 +470,9 @@ void VulkanBackend::qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps,
     const bool one = quads && follows(q, k) && follows(k, v) && matvec_fits(n_tokens, parts, parts + 3);
     const bool two = quads && !one && follows(q, k) && matvec_fits(n_tokens, parts, parts + 2) &&
                      matvec_fits(n_tokens, parts + 2, parts + 3);
-    if (n_tokens > kMatvecTokens || !fuse_ || !(one || two))
-        return Backend::qkv_rope_store_kv(in, norm, eps, n_tokens, q, k, v, layer, pos0, table);
+    // Head norms need a whole head: they stay in rope_store_kv.comp.
+    if (n_tokens > kMatvecTokens || !fuse_ || !(one || two) || head_norms.q || head_norms.k)
+        return Backend::qkv_rope_store_kv(in, norm, eps, n_tokens, q, k, v, layer, pos0, table, head_norms);
     FusedNorm fn = fused_norm(norm, eps, parts, parts + 3);
     if (!fn.w) {
         rmsnorm(Act::XN, in, norm, n_tokens, int(weight(*q.w).n_in), eps, 0);
@@ -578,18 +584,23 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
     return true;
 }
 
-void VulkanBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) {
+void VulkanBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table, const HeadNorms& head_norms) {
     const Hparams& h = model_->hparams();
-    // An empty table (rope_dim 0) still needs a binding.
+    // An empty table (rope_dim 0) or an absent norm still needs a binding.
     const vk::Buffer& f = table.inv_freq.empty() ? unused_ : rope_freqs(table);
+    const vk::Buffer& qn = head_norms.q ? floats(*head_norms.q) : unused_;
+    const vk::Buffer& kn = head_norms.k ? floats(*head_norms.k) : unused_;
+    for (const TensorInfo* t : {head_norms.q, head_norms.k})
+        if (t && int64_t(floats(*t).size() / 4) != h.head_dim)
+            throw Error("Vulkan backend: head norm " + t->name + " does not match the head size");
     const int rows = kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens);
     RopeStoreKvPush p{uint32_t(h.n_head), uint32_t(h.n_head_kv), uint32_t(h.head_dim), uint32_t(table.rope_dim),
-                      table.neox ? 1u : 0u, position_slot(pos0), uint32_t(rows), table.freq_scale, table.mscale};
-    const size_t items = size_t(h.n_head) * (table.rope_dim / 2) + size_t(h.kv_dim()) / 2;
+                      table.neox ? 1u : 0u, position_slot(pos0), uint32_t(rows), table.freq_scale, table.mscale,
+                      head_norms.q ? 1u : 0u, head_norms.k ? 1u : 0u, head_norms.eps};
     seq_->dispatch(*p_rope_store_kv_,
                    {vk::whole(act(Act::Q)), vk::whole(act(Act::K)), vk::whole(act(Act::V)), vk::whole(k_cache_[layer]),
-                    vk::whole(v_cache_[layer]), vk::whole(f), vk::whole(positions_)},
-                   &p, ceil_div(items, 64), uint32_t(n_tokens));
+                    vk::whole(v_cache_[layer]), vk::whole(f), vk::whole(positions_), vk::whole(qn), vk::whole(kn)},
+                   &p, uint32_t(h.n_head + h.n_head_kv), uint32_t(n_tokens));
 }
 
 void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) {

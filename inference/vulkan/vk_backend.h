@@ -31,8 +31,9 @@ public:
     void ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
                      const MatmulPart& up, FfnActivation act) override;
     void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
-                           const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table) override;
-    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table) override;
+                           const MatmulPart& k, const MatmulPart& v, int layer, int pos0, const RopeTable& table,
+                           const HeadNorms& head_norms) override;
+    void rope_store_kv(int layer, int n_tokens, int pos0, const RopeTable& table, const HeadNorms& head_norms) override;
     void attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) override;
     void add(Act x, Act y, size_t n) override;
     void glu(FfnActivation act, size_t n) override;

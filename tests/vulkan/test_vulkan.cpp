@@ -150,22 +150,36 @@ private slots:
         for (int r = 0; r < 5; ++r) kinglet::rmsnorm(&want[r * E], &x[(r + 2) * E], wv.data(), E, 1e-5f);
         QVERIFY2(max_rel_diff(got, want) < 1e-5, "rmsnorm");
 
-        // rope of Q: normal and NEOX, partial rotary, frequency factors, mscale, far positions
-        // (K's rotation is checked through attention()).
+        // rope of Q: normal and NEOX, partial rotary, frequency factors, mscale, far positions,
+        // with and without a per-head norm first (Qwen3's q_norm; K's rotation is checked
+        // through attention(), its norm by the Qwen3 and Gemma 3 references).
         const int D = h.head_dim, H = h.n_head, rope_dim = D / 4 * 3;
         std::vector<float> factors(rope_dim / 2);
         for (size_t i = 0; i < factors.size(); ++i) factors[i] = 1.0f + 0.1f * i;
-        for (bool neox : {false, true}) {
-            const RopeTable table = make_rope_table(rope_dim, 10000.0f, 1.0f, factors.data(), neox, 1.2f);
-            auto q = random_floats(size_t(kTokens) * H * D, 11);
-            f.vk->write_act(Act::Q, q.data(), q.size());
-            f.vk->rope_store_kv(0, kTokens, 1000, table);
-            got.assign(q.size(), 0);
-            f.vk->read_act(Act::Q, got.data(), got.size());
-            for (int t = 0; t < kTokens; ++t) kinglet::rope(&q[size_t(t) * H * D], H, D, 1000 + t, table);
-            const double d = max_rel_diff(got, q);
-            QVERIFY2(d < 1e-4, qPrintable(QString("rope neox=%1 diff %2").arg(neox).arg(d)));
-        }
+        auto head_w = random_floats(size_t(D), 12, 0.3f);
+        for (float& w : head_w) w += 1.0f;
+        TensorInfo head_norm;
+        head_norm.name = "q_norm";
+        head_norm.type = GgmlType::F32;
+        head_norm.n_dims = 1;
+        head_norm.ne[0] = D;
+        head_norm.nbytes = head_w.size() * 4;
+        head_norm.data = reinterpret_cast<const uint8_t*>(head_w.data());
+        for (bool neox : {false, true})
+            for (bool normed : {false, true}) {
+                const RopeTable table = make_rope_table(rope_dim, 10000.0f, 1.0f, factors.data(), neox, 1.2f);
+                auto q = random_floats(size_t(kTokens) * H * D, 11, 2.0f);
+                f.vk->write_act(Act::Q, q.data(), q.size());
+                f.vk->rope_store_kv(0, kTokens, 1000, table, {normed ? &head_norm : nullptr, nullptr, 1e-6f});
+                got.assign(q.size(), 0);
+                f.vk->read_act(Act::Q, got.data(), got.size());
+                if (normed)
+                    for (size_t hd = 0; hd < size_t(kTokens) * H; ++hd)
+                        kinglet::rmsnorm(&q[hd * D], &q[hd * D], head_w.data(), D, 1e-6f);
+                for (int t = 0; t < kTokens; ++t) kinglet::rope(&q[size_t(t) * H * D], H, D, 1000 + t, table);
+                const double d = max_rel_diff(got, q);
+                QVERIFY2(d < 1e-4, qPrintable(QString("rope neox=%1 normed=%2 diff %3").arg(neox).arg(normed).arg(d)));
+            }
 
         // element-wise ops: add, SiLU and GELU gates, softcap.
         const size_t n = size_t(kTokens) * h.n_ff;
@@ -223,7 +237,7 @@ private slots:
             f.vk->write_act(Act::K, k.data(), k.size());
             f.vk->write_act(Act::V, v.data(), v.size());
             f.vk->write_act(Act::Q, q.data(), q.size());
-            f.vk->rope_store_kv(1, nt, pos0, table);
+            f.vk->rope_store_kv(1, nt, pos0, table, {});
             f.vk->attention(1, nt, pos0, window, 0.125f, softcap);
             got.assign(size_t(nt) * Q, 0);
             f.vk->read_act(Act::Att, got.data(), got.size());

@@ -292,11 +292,11 @@ private slots:
             const auto xs = random_floats(size_t(kTokens) * h.n_embd, 41 + table.rope_dim, 2.0f);
             auto run = [&](bool fused) {
                 f.vk->write_act(Act::X, xs.data(), xs.size());
-                f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, pos0, q, k, v, layer, 0, table);
+                f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, pos0, q, k, v, layer, 0, table, {});
                 f.vk->write_act(Act::X, xs.data() + size_t(pos0) * h.n_embd, size_t(tokens) * h.n_embd);
                 const size_t before = f.vk->dispatch_count();
-                if (fused) f.vk->qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table);
-                else f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table);
+                if (fused) f.vk->qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table, {});
+                else f.vk->Backend::qkv_rope_store_kv(Act::X, *lw.attn_norm, h.norm_eps, tokens, q, k, v, layer, pos0, table, {});
                 const size_t dispatches = f.vk->dispatch_count() - before;
                 f.vk->attention(layer, tokens, pos0, 0, 1.0f / std::sqrt(float(D)), 0.0f);
                 std::vector<float> qv(size_t(tokens) * Q), att(size_t(tokens) * h.n_head * h.head_dim_v);
