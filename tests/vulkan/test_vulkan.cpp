@@ -158,13 +158,7 @@ private slots:
         for (size_t i = 0; i < factors.size(); ++i) factors[i] = 1.0f + 0.1f * i;
         auto head_w = random_floats(size_t(D), 12, 0.3f);
         for (float& w : head_w) w += 1.0f;
-        TensorInfo head_norm;
-        head_norm.name = "q_norm";
-        head_norm.type = GgmlType::F32;
-        head_norm.n_dims = 1;
-        head_norm.ne[0] = D;
-        head_norm.nbytes = head_w.size() * 4;
-        head_norm.data = reinterpret_cast<const uint8_t*>(head_w.data());
+        const TensorInfo head_norm = f32_vector("q_norm", head_w);
         for (bool neox : {false, true})
             for (bool normed : {false, true}) {
                 const RopeTable table = make_rope_table(rope_dim, 10000.0f, 1.0f, factors.data(), neox, 1.2f);

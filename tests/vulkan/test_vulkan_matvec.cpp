@@ -115,13 +115,7 @@ private slots:
         f.vk->write_act(Act::Gate, x.data(), x.size());
         auto g = random_floats(size_t(n_in), 23, 0.5f);
         for (float& v : g) v += 1.0f;
-        TensorInfo gt;
-        gt.name = "norm";
-        gt.type = GgmlType::F32;
-        gt.n_dims = 1;
-        gt.ne[0] = n_in;
-        gt.nbytes = g.size() * 4;
-        gt.data = reinterpret_cast<const uint8_t*>(g.data());
+        const TensorInfo gt = f32_vector("norm", g);
         const float eps = 1e-5f;
         const size_t before = f.vk->dispatch_count();
         if (norm) f.vk->norm_matmul_parts(Act::Gate, gt, eps, tokens, {{&w, 0, n_rows, Act::Tmp}});

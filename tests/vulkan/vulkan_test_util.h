@@ -52,6 +52,18 @@ inline double max_rel_diff(const std::vector<float>& a, const std::vector<float>
 
 constexpr int kTokens = 12, kCtx = 64;
 
+// A 1-D F32 tensor over `values` (which must outlive it): norm weights made up by a test.
+inline TensorInfo f32_vector(const std::string& name, const std::vector<float>& values) {
+    TensorInfo t;
+    t.name = name;
+    t.type = GgmlType::F32;
+    t.n_dims = 1;
+    t.ne[0] = int64_t(values.size());
+    t.nbytes = values.size() * 4;
+    t.data = reinterpret_cast<const uint8_t*>(values.data());
+    return t;
+}
+
 // An environment switch set for this object's lifetime (a backend reads its switches when it
 // is made), unset afterwards even when the test returns early. A null value sets nothing.
 struct ScopedEnv {
