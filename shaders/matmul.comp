@@ -15,6 +15,10 @@ layout(push_constant) uniform P {
     uint type_unused, n_in, row_bytes, w_base;
     uint x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
     float scale;  // Y = scale * (W X + bias) (+ Y)
+    // Split-K (vk_split_k.h): workgroup z sums K values z * k_split ... + k_split - 1 only and
+    // writes z * split_stride further on (the backend then asks for plain partial sums:
+    // scale 1, no bias, no accumulate). k_split 0: all of K.
+    uint k_split, split_stride;
 } p;
 #include "dequant.glsl"
 #include "half.glsl"
@@ -72,12 +76,14 @@ void main() {
 
     // Software pipelined: sub-block s + 1 is fetched into registers before the products of
     // sub-block s, so its loads are in flight while the other invocations multiply.
-    const uint nsub = (p.n_in + BK - 1u) / BK;
+    const uint k0 = gl_WorkGroupID.z * p.k_split;
+    const uint k_end = p.k_split == 0u ? p.n_in : min(p.n_in, k0 + p.k_split);
+    const uint sub0 = k0 / BK, nsub = (k_end + BK - 1u) / BK;
     float w[32], xr[8];
-    load_step(0u, tid, r0, t0, w, xr);
+    load_step(sub0, tid, r0, t0, w, xr);
     store_step(tid, w, xr);
     barrier();
-    for (uint s = 0u; s < nsub; ++s) {
+    for (uint s = sub0; s < nsub; ++s) {
         if (s + 1u < nsub) load_step(s + 1u, tid, r0, t0, w, xr);
         for (uint k = 0u; k < BK; ++k) {
             const vec4 a = ws4[k][tid % 16u];
@@ -98,7 +104,7 @@ void main() {
         for (uint i = 0u; i < 4u; ++i) {
             const uint r = r0 + tr + i;
             if (r >= p.n_rows) break;
-            const uint o = p.y_off + t * p.y_stride + p.y_col0 + r;
+            const uint o = p.y_off + gl_WorkGroupID.z * p.split_stride + t * p.y_stride + p.y_col0 + r;
             const float v = p.scale * (acc[i][j] + (p.has_bias != 0u ? bias[p.y_col0 + r] : 0.0));
             y[o] = p.accumulate != 0u ? y[o] + v : v;
         }

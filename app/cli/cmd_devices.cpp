@@ -22,6 +22,7 @@ int cmd_devices(const ArgList& argv) {
                             {"subgroup_size", d.subgroup_size},
                             {"subgroup_arithmetic", d.subgroup_arithmetic},
                             {"tensor_cores", d.coopmat_f16},
+                            {"compute_units", d.compute_units},
                             {"max_storage_buffer_range", d.max_storage_buffer_range},
                             {"max_shared_memory", d.max_shared_memory},
                             {"max_storage_buffers", d.max_storage_buffers}});

@@ -17,6 +17,10 @@ struct VulkanDeviceInfo {
     bool shader_float16 = false;    // shaderFloat16
     bool shader_int8 = false;       // shaderInt8
     uint32_t subgroup_size = 0;
+    // Streaming multiprocessors (NVIDIA, VK_NV_shader_sm_builtins) or compute units (AMD,
+    // VK_AMD_shader_core_properties); 0 where the driver does not say. Prompt matrices with
+    // fewer tiles than that are split along K (vk_split_k.h).
+    uint32_t compute_units = 0;
     // Compute shaders may sum across a subgroup (subgroupAdd): the decode kernel then
     // reduces without shared memory or barriers.
     bool subgroup_arithmetic = false;

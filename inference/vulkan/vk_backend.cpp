@@ -12,6 +12,7 @@
 #include "runtime/kv_cache.h"
 #include "util/env_flag.h"
 #include "util/error.h"
+#include "vulkan/vk_split_k.h"
 
 namespace kinglet {
 namespace {
@@ -19,8 +20,8 @@ namespace {
 // Push-constant blocks, field for field as declared in shaders/*.comp (std430: 4-byte scalars).
 struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_off, out_off; float scale; };
 struct RmsPush { uint32_t n, in_off, out_off; float eps; };
-struct MatmulPush {
-    uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+struct MatmulReducePush {
+    uint32_t n_splits, split_stride, n_rows, n_tokens, y_off, y_stride, y_col0, accumulate, has_bias;
     float scale;
 };
 struct RopeStoreKvPush {
@@ -54,6 +55,12 @@ void grid_1d(size_t groups, uint32_t& gx, uint32_t& gy) {
 }
 
 }  // namespace
+
+struct VulkanBackend::MatmulPush {
+    uint32_t type, n_in, row_bytes, w_base, x_off, y_off, y_stride, y_col0, n_tokens, n_rows, accumulate, has_bias;
+    float scale;
+    uint32_t k_split, split_stride;
+};
 
 struct VulkanBackend::MatvecPush {
     uint32_t n_in, row_bytes, w_base, x_off, n_tokens, n_rows, accumulate, end0, end1;
@@ -112,6 +119,11 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 6, sizeof(AttentionPush), 0b101000);
     p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
+    p_matmul_reduce_ = std::make_unique<vk::Pipeline>(*dev_, "matmul_reduce", 3, sizeof(MatmulReducePush), 0b10);
+    // Split-K for prompt products (vk_split_k.h): automatic where the device tells its compute
+    // units; KINGLET_VK_SPLIT_K=N asks for N slices everywhere (1: never split).
+    if (const char* env = std::getenv("KINGLET_VK_SPLIT_K"))
+        if (const int v = std::atoi(env); v >= 1) split_k_forced_ = uint32_t(v);
 }
 
 VulkanBackend::~VulkanBackend() {
@@ -175,6 +187,15 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     positions_used_ = 0;
     tokens_used_ = 0;
     readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
+    // Split-K partial sums, where products may be split: room for kMaxSplits slices of the
+    // widest of the residual stream and Q (the matrices with few rows), within one binding.
+    split_floats_ = 0;
+    split_parts_ = vk::Buffer();
+    if (split_k_forced_ > 1 || (split_k_forced_ == 0 && device_info().compute_units > 0)) {
+        split_floats_ = std::min<size_t>(size_t(vk::kMaxSplits) * T * std::max(h.n_embd, h.q_dim()),
+                                         std::min<size_t>(max_range_, vk::kMaxSplitBytes) / 4);
+        split_parts_ = vk::Buffer(*dev_, split_floats_ * 4, vk::Buffer::Kind::DeviceLocal);
+    }
 
     // Upload every weight once, now, so that a missing type or too little memory shows up
     // at load time (and the caller can fall back to the CPU) rather than mid-generation.
@@ -370,7 +391,8 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
     // Tokens per dispatch: the output rows of a big vocabulary may not fit one binding either.
     const size_t out_row = size_t(n_out) * 4, in_row = size_t(w.n_in) * 4;
     int tok_chunk = int(std::min<size_t>(n_tokens, (max_range_ - align_) / std::max(out_row, in_row)));
-    if (tok_chunk >= int(kTile)) tok_chunk -= tok_chunk % int(kTile);
+    // Where the tokens need several dispatches, whole tiles of them each.
+    if (tok_chunk < n_tokens && tok_chunk >= int(kTile)) tok_chunk -= tok_chunk % int(kTile);
     if (tok_chunk < 1) throw Error("Vulkan backend: a row of " + wt.name + "'s output exceeds a binding");
     for (int t0 = 0; t0 < n_tokens; t0 += tok_chunk) {
         const int nt = std::min(tok_chunk, n_tokens - t0);
@@ -390,12 +412,43 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
             } else {
                 MatmulPush p{uint32_t(w.type), uint32_t(w.n_in), uint32_t(w.row_bytes), wb.skip_bytes, xb.skip_bytes / 4,
                              yb.skip_bytes / 4, uint32_t(n_out), uint32_t(r), uint32_t(nt), uint32_t(rows),
-                             epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u, epi.scale};
-                seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p, ceil_div(size_t(rows), kTile),
-                               ceil_div(size_t(nt), kTile));
+                             epi.accumulate ? 1u : 0u, epi.bias ? 1u : 0u, epi.scale, 0, 0};
+                const vk::SplitK sk = vk::plan_split_k(rows, nt, w.n_in, kTile, device_info().compute_units, split_k_forced_,
+                                                       split_floats_);
+                if (sk.splits > 1) {
+                    matmul_split_k(w, p, wb.range, xb.range, yb.range, bias, sk);
+                } else {
+                    seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p,
+                                   ceil_div(size_t(rows), kTile), ceil_div(size_t(nt), kTile));
+                }
             }
         }
     }
+}
+
+// The prompt product `p` in sk.splits slices of K: each slice's workgroups write plain partial
+// sums to split_parts_ (slice z at z * rows * tokens, [token][row]), then matmul_reduce.comp
+// adds them up in slice order and applies p's epilogue (scale, bias, accumulate) into Y.
+void VulkanBackend::matmul_split_k(const Weight& w, const MatmulPush& p, const vk::BufferRange& wr,
+                                   const vk::BufferRange& xr, const vk::BufferRange& yr, const vk::Buffer& bias,
+                                   const vk::SplitK& sk) {
+    const uint32_t outputs = p.n_rows * p.n_tokens;
+    MatmulPush part = p;
+    part.y_off = 0;
+    part.y_stride = p.n_rows;
+    part.y_col0 = 0;
+    part.accumulate = 0;
+    part.has_bias = 0;
+    part.scale = 1.0f;
+    part.k_split = sk.k_per_split;
+    part.split_stride = outputs;
+    seq_->dispatch(*w.matmul, {wr, xr, vk::whole(split_parts_), vk::whole(unused_)}, &part,
+                   ceil_div(p.n_rows, kTile), ceil_div(p.n_tokens, kTile), sk.splits);
+    const MatmulReducePush rp{sk.splits, outputs, p.n_rows, p.n_tokens, p.y_off, p.y_stride,
+                              p.y_col0, p.accumulate, p.has_bias, p.scale};
+    uint32_t gx, gy;
+    grid_1d(ceil_div(outputs, 256), gx, gy);
+    seq_->dispatch(*p_matmul_reduce_, {vk::whole(split_parts_), yr, vk::whole(bias)}, &rp, gx, gy);
 }
 
 // A decode dispatch over p.n_rows rows of w: weights, input, up to three outputs and their

@@ -10,6 +10,7 @@
 #include "runtime/backend.h"
 #include "vulkan/vk_objects.h"
 #include "vulkan/vk_sequence.h"
+#include "vulkan/vk_split_k.h"
 
 namespace kinglet {
 
@@ -78,6 +79,10 @@ private:
     Weight describe(const TensorInfo& t);
     void upload_together(std::initializer_list<const TensorInfo*> tensors);
     struct MatvecPush;  // matvec.glsl's push constants
+    struct MatmulPush;  // matmul.comp's and matmul_coopmat.comp's
+    void matmul_split_k(const Weight& w, const MatmulPush& p, const vk::BufferRange& wr,
+                        const vk::BufferRange& xr, const vk::BufferRange& yr, const vk::Buffer& bias,
+                        const vk::SplitK& sk);
     // A block's input norm folded into decode dispatches: its weights (null: none) and epsilon.
     struct FusedNorm {
         const vk::Buffer* w = nullptr;
@@ -111,7 +116,7 @@ private:
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
-    std::unique_ptr<vk::Pipeline> p_attention_merge_;
+    std::unique_ptr<vk::Pipeline> p_attention_merge_, p_matmul_reduce_;
     std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;
@@ -128,6 +133,9 @@ private:
     size_t kv_bytes_ = 0;
     vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
+    uint32_t split_k_forced_ = 0;  // KINGLET_VK_SPLIT_K; 0: automatic
+    vk::Buffer split_parts_;       // split-K partial sums (empty where products are never split)
+    size_t split_floats_ = 0;
     vk::Buffer attn_pieces_;  // split attention: per piece max, sum and unnormalised output
     vk::Buffer unused_;     // bound where a shader's optional input is absent (no bias, ...); never written
     vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit

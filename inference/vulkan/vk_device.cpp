@@ -22,6 +22,7 @@ std::string VulkanDeviceInfo::summary() const {
     s += std::string(", fp16 ") + (shader_float16 ? "yes" : "no") + ", 16-bit storage " + (storage_16bit ? "yes" : "no") +
          ", int8 " + (shader_int8 ? "yes" : "no") + ", subgroup " + std::to_string(subgroup_size);
     if (subgroup_arithmetic) s += " (arithmetic)";
+    if (compute_units) s += ", " + std::to_string(compute_units) + " compute units";
     if (coopmat_f16) s += ", tensor cores (cooperative matrix)";
     s += ", binding max " + mib(max_storage_buffer_range) + ", shared " + std::to_string(max_shared_memory / 1024) +
          " KiB)";
@@ -103,7 +104,22 @@ VulkanDeviceInfo VulkanInstance::describe(VkPhysicalDevice pd, int index) const 
     VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
     props2.pNext = &subgroup;
+    // The number of compute units, where the vendor's extension tells it (a struct may be
+    // chained only when the device has its extension).
+    VkPhysicalDeviceShaderSMBuiltinsPropertiesNV nv_sms{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
+    VkPhysicalDeviceShaderCorePropertiesAMD amd_cores{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD};
+    if (has_device_extension(pd, VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME)) {
+        nv_sms.pNext = props2.pNext;
+        props2.pNext = &nv_sms;
+    }
+    if (has_device_extension(pd, VK_AMD_SHADER_CORE_PROPERTIES_EXTENSION_NAME)) {
+        amd_cores.pNext = props2.pNext;
+        props2.pNext = &amd_cores;
+    }
     fn_.vkGetPhysicalDeviceProperties2(pd, &props2);
+    info.compute_units = nv_sms.shaderSMCount ? nv_sms.shaderSMCount
+                                              : amd_cores.shaderEngineCount * amd_cores.shaderArraysPerEngineCount *
+                                                    amd_cores.computeUnitsPerShaderArray;
     const VkPhysicalDeviceProperties& p = props2.properties;
     info.name = p.deviceName;
     switch (p.deviceType) {
