@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One device call of a GPU session (pack first with bench/gpu_pack.sh): unpacks .gpu/, makes
+# the NVIDIA driver's Vulkan ICD visible, and then, each step under its own time limit so that
+# one hang cannot eat the call:
+#   1. kinglet-cli devices;
+#   2. the Vulkan tests on the GPU (its shaders differ from lavapipe's: tensor cores, 32-wide
+#      subgroups, split-K on the tensor-core kernel);
+#   3. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
+#      measurement: KINGLET_VK_SPLIT_K=1 (no split-K), KINGLET_VK_NO_FUSION=1 (decode
+#      fusion off), KINGLET_MAX_BATCH=512 (prompt batches of 512).
+# Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
+# Arguments choose steps: devices, tests, ab:K=V (any switch); default: all of the above.
+# GPU_CHECK_REPS (3) and GPU_CHECK_AB_ARGS (more bench/ab.sh arguments, e.g. "--types Q8_0") trim it.
+#   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+out=${OUT:-/tmp/gpu_check}
+mkdir -p "$out"
+log="$out/gpu_check.log"
+exec > >(tee -a "$log") 2>&1
+k=/tmp/k
+reps=${GPU_CHECK_REPS:-3}
+
+if [ ! -x "$k/bin/kinglet-cli" ]; then
+  mkdir -p "$k"
+  tar -xJf .gpu/pack.tar.xz -C /tmp || { echo "gpu_check: no .gpu/pack.tar.xz (run bench/gpu_pack.sh, carry .gpu)"; exit 1; }
+  for f in .gpu/debs/*.deb; do dpkg -x "$f" / ; done
+  ldconfig 2>/dev/null || true
+fi
+export LD_LIBRARY_PATH="$k/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The tests look for ../shared where the build found it (/work/shared here).
+if [ ! -d /work/shared/models ]; then mkdir -p /work && ln -sfn "$k/shared" /work/shared; fi
+icd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
+        /etc/vulkan/icd.d/nvidia_icd.json 2>/dev/null | head -1)
+[ -n "$icd" ] && export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"
+export KINGLET_SHARED_DIR="$k/shared" KINGLET_BENCH_MODELS=/tmp/bm QT_QPA_PLATFORM=offscreen
+mkdir -p /tmp/bm
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512)
+step_start=$(date +%s)
+for step in "${steps[@]}"; do
+  echo "== $step ($(( $(date +%s) - step_start )) s in)"
+  case "$step" in
+    devices)
+      nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv 2>/dev/null
+      "$k/bin/kinglet-cli" devices ;;
+    tests)
+      for t in test_vulkan_split_k test_vulkan test_vulkan_types test_vulkan_matvec; do
+        timeout 150 "$k/bin/$t" > "$out/$t.txt" 2>&1
+        echo "$t: rc $? ($(grep -E '^Totals' "$out/$t.txt"))"
+        grep -E '^FAIL|max rel diff' "$out/$t.txt" | head -20
+      done ;;
+    ab:*)
+      timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
+        --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;
+    *) echo "unknown step $step" ;;
+  esac
+done
+echo "== done ($(( $(date +%s) - step_start )) s)"
