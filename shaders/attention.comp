@@ -3,6 +3,8 @@
 // rows (causal, optional sliding window), flash-style: keys are taken 64 at a time with a running max and sum,
 // so no scores buffer is needed and any context length works. One workgroup per
 // (head, token); thread i scores key c0+i, then owns output dims i, i+64, ... (D <= 512).
+// Decode's kernel; prompts take attention_prompt.comp (tiles of tokens) where the device has
+// its shared memory and heads are at most 256 values, this one otherwise.
 // Position j is cache row j % rows: a sliding-window layer's cache is a ring of `rows`
 // rows (runtime/kv_cache.h), so a window may wrap past the last row.
 #extension GL_EXT_control_flow_attributes : require

@@ -31,6 +31,12 @@ struct RopeStoreKvPush {
     float eps;
 };
 struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; float softcap; };
+struct AttentionPromptPush {
+    uint32_t n_head, group, head_dim, kv_dim, pos_slot, window;
+    float scale;
+    uint32_t rows, n_tokens, bq;
+    float softcap;
+};
 struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
@@ -43,6 +49,9 @@ constexpr uint32_t kTile = 64;          // BM = BN in matmul.comp
 // each its own workgroup, then merged (attention_merge.comp).
 constexpr int kAttnPiece = 256;
 constexpr int kMaxHeadDim = 512;        // acc[8] x 64 threads in attention.comp
+// attention_prompt.comp: heads up to 256 values, and the shared memory it declares.
+constexpr int kPromptAttnMaxHeadDim = 256;
+constexpr uint32_t kPromptAttnShared = (2048 + 32 * 129 + 512) * 4;
 
 uint32_t ceil_div(size_t a, size_t b) { return uint32_t((a + b - 1) / b); }
 
@@ -120,6 +129,10 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
     p_matmul_reduce_ = std::make_unique<vk::Pipeline>(*dev_, "matmul_reduce", 3, sizeof(MatmulReducePush), 0b10);
+    // KINGLET_VK_NO_PROMPT_ATTENTION=1 sends prompts to the decode attention kernel (A/B runs).
+    if (info.max_shared_memory >= kPromptAttnShared && !env_flag("KINGLET_VK_NO_PROMPT_ATTENTION"))
+        p_attention_prompt_ =
+            std::make_unique<vk::Pipeline>(*dev_, "attention_prompt", 5, sizeof(AttentionPromptPush), 0b1000);
     // Split-K for prompt products (vk_split_k.h): automatic where the device tells its compute
     // units; KINGLET_VK_SPLIT_K=N asks for N slices everywhere (1: never split).
     if (const char* env = std::getenv("KINGLET_VK_SPLIT_K"))
@@ -662,9 +675,22 @@ void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, flo
     const int pos_last = pos0 + n_tokens - 1;
     const int visible = pos_last + 1 - (window > 0 ? std::max(0, pos_last + 1 - window) : 0);
     const int pieces = n_tokens <= kMatvecTokens && visible > 2 * kAttnPiece ? (visible + kAttnPiece - 1) / kAttnPiece : 1;
+    const uint32_t rows = uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens));
+    if (n_tokens > kMatvecTokens && p_attention_prompt_ && h.head_dim <= kPromptAttnMaxHeadDim) {
+        // Tiles of 16 tokens (8 for heads over 128 values) of one head.
+        const uint32_t bq = h.head_dim <= 128 ? 16 : 8;
+        const AttentionPromptPush pp{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim),
+                                     uint32_t(h.kv_dim()), position_slot(pos0), uint32_t(std::max(window, 0)), scale,
+                                     rows, uint32_t(n_tokens), bq, softcap};
+        seq_->dispatch(*p_attention_prompt_,
+                       {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]),
+                        vk::whole(act(Act::Att)), vk::whole(positions_)},
+                       &pp, uint32_t(h.n_head), ceil_div(size_t(n_tokens), bq));
+        return;
+    }
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
                     position_slot(pos0), uint32_t(std::max(window, 0)), scale,
-                    uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens)), pieces > 1 ? uint32_t(kAttnPiece) : 0u,
+                    rows, pieces > 1 ? uint32_t(kAttnPiece) : 0u,
                     softcap};
     seq_->dispatch(*p_attention_,
                    {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att)),

@@ -117,6 +117,7 @@ private:
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
     std::unique_ptr<vk::Pipeline> p_attention_merge_, p_matmul_reduce_;
+    std::unique_ptr<vk::Pipeline> p_attention_prompt_;  // null where the device has too little shared memory
     std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_store_kv_, p_attention_,
         p_eltwise_;
     const Model* model_ = nullptr;

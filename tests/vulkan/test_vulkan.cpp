@@ -1,7 +1,8 @@
 // The Vulkan backend on whatever device there is (Mesa's lavapipe in CI): each op against
 // the CPU arithmetic on random data, then whole models against ../shared/reference within
 // the tolerances of ../shared/README.md. No Vulkan device: fail under CI, skip elsewhere.
-// The decode kernel's own cases are in test_vulkan_matvec.cpp.
+// The decode kernel's own cases are in test_vulkan_matvec.cpp, attention's in
+// test_vulkan_attention.cpp.
 #include <QtTest>
 #include <cmath>
 #include <fstream>
@@ -195,81 +196,6 @@ private slots:
         f.vk->read_act(Act::Gate, got.data(), n);
         for (size_t i = 0; i < n; ++i) want[i] = 2.5f * std::tanh((g[i] + u[i]) / 2.5f);
         QVERIFY2(max_rel_diff(got, want) < 1e-5, "add + softcap");
-    }
-
-    void attention_data() {
-        QTest::addColumn<int>("window");
-        QTest::addColumn<int>("rope");  // 0: no rotation, 1: normal, 2: NEOX (partial, with factors)
-        QTest::addColumn<float>("softcap");
-        QTest::newRow("causal") << 0 << 0 << 0.0f;
-        QTest::newRow("window 5") << 5 << 0 << 0.0f;
-        QTest::newRow("causal, rope") << 0 << 1 << 0.0f;
-        QTest::newRow("window 5, rope neox") << 5 << 2 << 0.0f;
-        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << 0 << 1 << 0.3f;
-    }
-    // rope_store_kv then attention, against the same steps on the host.
-    void attention() {
-        QFETCH(int, window);
-        QFETCH(int, rope);
-        QFETCH(float, softcap);
-        KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
-        REQUIRE_VULKAN(backend);
-        Fixture f = fixture(std::move(backend), path);
-        const Hparams& h = f.model->hparams();
-        const int D = h.head_dim, KV = h.kv_dim(), Q = h.q_dim(), group = h.n_head / h.n_head_kv;
-        std::vector<float> factors(size_t(D / 4 * 3 / 2), 1.5f);
-        const RopeTable table = rope ? make_rope_table(D / 4 * 3, 10000.0f, 1.0f, factors.data(), rope == 2, 1.1f)
-                                     : RopeTable{};
-        // Two batches, so the second one attends to cache rows written by the first.
-        std::vector<float> kall, vall;
-        const int n1 = kTokens, n2 = 7, pos2 = n1;  // the second batch right after the first
-        std::vector<float> got, want;
-        for (int batch = 0; batch < 2; ++batch) {
-            const int nt = batch ? n2 : n1, pos0 = batch ? pos2 : 0;
-            auto k = random_floats(size_t(nt) * KV, 100 + batch), v = random_floats(size_t(nt) * KV, 200 + batch);
-            auto q = random_floats(size_t(nt) * Q, 300 + batch);
-            f.vk->write_act(Act::K, k.data(), k.size());
-            f.vk->write_act(Act::V, v.data(), v.size());
-            f.vk->write_act(Act::Q, q.data(), q.size());
-            f.vk->rope_store_kv(1, nt, pos0, table, {});
-            f.vk->attention(1, nt, pos0, window, 0.125f, softcap);
-            got.assign(size_t(nt) * Q, 0);
-            f.vk->read_act(Act::Att, got.data(), got.size());
-            for (int t = 0; t < nt; ++t) {
-                kinglet::rope(&q[size_t(t) * Q], h.n_head, D, pos0 + t, table);
-                kinglet::rope(&k[size_t(t) * KV], h.n_head_kv, D, pos0 + t, table);
-            }
-            for (float& x : k) x = f16_round(x);
-            for (float& x : v) x = f16_round(x);
-            kall.resize(size_t(pos0) * KV);  // the cache rows before this batch
-            vall.resize(size_t(pos0) * KV);
-            kall.insert(kall.end(), k.begin(), k.end());
-            vall.insert(vall.end(), v.begin(), v.end());
-            want.assign(got.size(), 0);
-            for (int t = 0; t < nt; ++t)
-                for (int head = 0; head < h.n_head; ++head) {
-                    const int pos = pos0 + t, kvh = head / group;
-                    const int start = window > 0 ? std::max(0, pos - window + 1) : 0;
-                    std::vector<float> s;
-                    for (int j = start; j <= pos; ++j) {
-                        double dot = 0;
-                        for (int i = 0; i < D; ++i) dot += double(q[size_t(t) * Q + head * D + i]) * kall[size_t(j) * KV + kvh * D + i];
-                        const float score = float(dot * 0.125);
-                        s.push_back(softcap > 0 ? softcap * std::tanh(score / softcap) : score);
-                    }
-                    softmax(s.data(), int(s.size()));
-                    for (int i = 0; i < D; ++i) {
-                        double a = 0;
-                        for (int j = start; j <= pos; ++j) a += s[j - start] * vall[size_t(j) * KV + kvh * D + i];
-                        want[size_t(t) * Q + head * D + i] = float(a);
-                    }
-                }
-            // 5e-5: a GPU's sin/cos differ from the CPU's in the last bits, and a rotated K value
-            // that lies near the middle of two F16 values may then round to the other one in
-            // the cache (on an H200: 1.5e-5; lavapipe: below 1e-5).
-            const double d = max_rel_diff(got, want);
-            QVERIFY2(d < 5e-5, qPrintable(QString("batch %1 diff %2").arg(batch).arg(d)));
-        }
     }
 
     void unsupportedTypeNamesIt() {
