@@ -5,11 +5,13 @@
 #   1. kinglet-cli devices;
 #   2. the Vulkan tests on the GPU (its shaders differ from lavapipe's: tensor cores, 32-wide
 #      subgroups, split-K on the tensor-core kernel);
-#   3. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
-#      measurement: KINGLET_VK_SPLIT_K=1 (no split-K), KINGLET_VK_NO_FUSION=1 (decode
-#      fusion off), KINGLET_MAX_BATCH=512 (prompt batches of 512).
+#   3. a profile (GPU time per shader) of the 0.5B Q4_K_M shape;
+#   4. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
+#      measurement: KINGLET_VK_SPLIT_K=1 (no split-K), KINGLET_VK_NO_PROMPT_ATTENTION=1 (prompt
+#      attention one token per workgroup), KINGLET_VK_NO_FUSION=1 (decode fusion off),
+#      KINGLET_MAX_BATCH=512 (prompt batches of 512).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
-# Arguments choose steps: devices, tests, ab:K=V (any switch); default: all of the above.
+# Arguments choose steps: devices, tests, profile, ab:K=V (any switch); default: all of the above.
 # GPU_CHECK_REPS (3) and GPU_CHECK_AB_ARGS (more bench/ab.sh arguments, e.g. "--types Q8_0") trim it.
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
@@ -38,7 +40,8 @@ export KINGLET_SHARED_DIR="$k/shared" KINGLET_BENCH_MODELS=/tmp/bm QT_QPA_PLATFO
 mkdir -p /tmp/bm
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(devices tests ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512)
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1
+                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -47,11 +50,15 @@ for step in "${steps[@]}"; do
       nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv 2>/dev/null
       "$k/bin/kinglet-cli" devices ;;
     tests)
-      for t in test_vulkan_split_k test_vulkan test_vulkan_types test_vulkan_matvec; do
+      for t in test_vulkan_split_k test_vulkan_attention test_vulkan test_vulkan_types test_vulkan_matvec; do
         timeout 150 "$k/bin/$t" > "$out/$t.txt" 2>&1
         echo "$t: rc $? ($(grep -E '^Totals' "$out/$t.txt"))"
         grep -E '^FAIL|max rel diff' "$out/$t.txt" | head -20
       done ;;
+    profile)  # GPU time per shader: one 512-token prompt and 128 generated tokens, 0.5B Q4_K_M
+      m=/tmp/bm/qwen2.5-0.5b-Q4_K_M.gguf
+      [ -f "$m" ] || "$k/bin/kinglet-cli" synth --preset qwen2.5-0.5b --type Q4_K_M --vocab-dir "$k/shared/tokenizer" -o "$m" >/dev/null
+      KINGLET_VK_PROFILE=1 timeout 120 "$k/bin/kinglet-cli" bench -m "$m" -p 512 -n 128 -r 1 --backend vulkan ;;
     ab:*)
       timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
         --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${KINGLET_SHARED_DIR:-../shared}
-bins=(kinglet-cli test_vulkan test_vulkan_matvec test_vulkan_split_k test_vulkan_types)
+bins=(kinglet-cli test_vulkan test_vulkan_attention test_vulkan_matvec test_vulkan_split_k test_vulkan_types)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/k/bin" "$stage/k/lib" .gpu/debs

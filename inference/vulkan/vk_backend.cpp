@@ -200,14 +200,14 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     positions_used_ = 0;
     tokens_used_ = 0;
     readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
-    // Split-K partial sums, where products may be split: room for kMaxSplits slices of the
-    // widest of the residual stream and Q (the matrices with few rows), within one binding.
+    // Split-K partial sums, where products may be split (vk_split_k.h), each within one
+    // binding. Several buffers, taken in turn, so that independent products (Q, K and V) that
+    // are all split still run side by side: a shared buffer would order them.
     split_floats_ = 0;
-    split_parts_ = vk::Buffer();
+    for (vk::Buffer& b : split_parts_) b = vk::Buffer();
     if (split_k_forced_ > 1 || (split_k_forced_ == 0 && device_info().compute_units > 0)) {
-        split_floats_ = std::min<size_t>(size_t(vk::kMaxSplits) * T * std::max(h.n_embd, h.q_dim()),
-                                         std::min<size_t>(max_range_, vk::kMaxSplitBytes) / 4);
-        split_parts_ = vk::Buffer(*dev_, split_floats_ * 4, vk::Buffer::Kind::DeviceLocal);
+        split_floats_ = std::min(vk::split_k_buffer_floats(std::max(h.n_embd, h.q_dim()), T), max_range_ / 4);
+        for (vk::Buffer& b : split_parts_) b = vk::Buffer(*dev_, split_floats_ * 4, vk::Buffer::Kind::DeviceLocal);
     }
 
     // Upload every weight once, now, so that a missing type or too little memory shows up
@@ -440,12 +440,13 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
 }
 
 // The prompt product `p` in sk.splits slices of K: each slice's workgroups write plain partial
-// sums to split_parts_ (slice z at z * rows * tokens, [token][row]), then matmul_reduce.comp
+// sums to one of split_parts_ (slice z at z * rows * tokens, [token][row]), then matmul_reduce.comp
 // adds them up in slice order and applies p's epilogue (scale, bias, accumulate) into Y.
 void VulkanBackend::matmul_split_k(const Weight& w, const MatmulPush& p, const vk::BufferRange& wr,
                                    const vk::BufferRange& xr, const vk::BufferRange& yr, const vk::Buffer& bias,
                                    const vk::SplitK& sk) {
     const uint32_t outputs = p.n_rows * p.n_tokens;
+    const vk::Buffer& parts = split_parts_[split_turn_++ % std::size(split_parts_)];
     MatmulPush part = p;
     part.y_off = 0;
     part.y_stride = p.n_rows;
@@ -455,13 +456,13 @@ void VulkanBackend::matmul_split_k(const Weight& w, const MatmulPush& p, const v
     part.scale = 1.0f;
     part.k_split = sk.k_per_split;
     part.split_stride = outputs;
-    seq_->dispatch(*w.matmul, {wr, xr, vk::whole(split_parts_), vk::whole(unused_)}, &part,
+    seq_->dispatch(*w.matmul, {wr, xr, vk::whole(parts), vk::whole(unused_)}, &part,
                    ceil_div(p.n_rows, kTile), ceil_div(p.n_tokens, kTile), sk.splits);
     const MatmulReducePush rp{sk.splits, outputs, p.n_rows, p.n_tokens, p.y_off, p.y_stride,
                               p.y_col0, p.accumulate, p.has_bias, p.scale};
     uint32_t gx, gy;
     grid_1d(ceil_div(outputs, 256), gx, gy);
-    seq_->dispatch(*p_matmul_reduce_, {vk::whole(split_parts_), yr, vk::whole(bias)}, &rp, gx, gy);
+    seq_->dispatch(*p_matmul_reduce_, {vk::whole(parts), yr, vk::whole(bias)}, &rp, gx, gy);
 }
 
 // A decode dispatch over p.n_rows rows of w: weights, input, up to three outputs and their

@@ -135,8 +135,9 @@ private:
     vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
     uint32_t split_k_forced_ = 0;  // KINGLET_VK_SPLIT_K; 0: automatic
-    vk::Buffer split_parts_;       // split-K partial sums (empty where products are never split)
-    size_t split_floats_ = 0;
+    vk::Buffer split_parts_[vk::kSplitBuffers];  // split-K partial sums (empty where products are never split)
+    size_t split_floats_ = 0;      // floats each holds
+    size_t split_turn_ = 0;        // the next product's buffer
     vk::Buffer attn_pieces_;  // split attention: per piece max, sum and unnormalised output
     vk::Buffer unused_;     // bound where a shader's optional input is absent (no bias, ...); never written
     vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit

@@ -5,6 +5,7 @@
 
 #include "model/model.h"
 #include "runtime/kv_cache.h"
+#include "vulkan/vk_split_k.h"
 
 namespace kinglet {
 namespace {
@@ -25,7 +26,10 @@ VulkanMemoryNeed estimate_vulkan_memory(const Hparams& h, uint64_t weight_bytes,
     const uint64_t per_token = uint64_t(h.n_embd) + std::max(h.n_embd, h.q_dim()) + uint64_t(h.q_dim()) +
                                uint64_t(h.kv_dim()) + uint64_t(h.v_dim()) + uint64_t(h.n_head) * h.head_dim_v +
                                2 * uint64_t(h.n_ff) + uint64_t(h.n_embd) + uint64_t(h.n_vocab);
-    need.activations = per_token * uint64_t(std::max(max_tokens, 1)) * sizeof(float);
+    const uint64_t T = uint64_t(std::max(max_tokens, 1));
+    // Plus split-K's partial sums, counted whether or not the device will split products.
+    need.activations = (per_token * T + vk::kSplitBuffers * vk::split_k_buffer_floats(std::max(h.n_embd, h.q_dim()), T)) *
+                       sizeof(float);
     return need;
 }
 

@@ -17,7 +17,7 @@ class Model;
 struct VulkanMemoryNeed {
     uint64_t weights = 0;      // weights as stored in the file, norms and biases as F32
     uint64_t kv_cache = 0;     // F16 keys and values of every layer (runtime/kv_cache.h)
-    uint64_t activations = 0;  // the per-batch activation buffers
+    uint64_t activations = 0;  // the per-batch activation buffers and split-K's partial sums
     uint64_t total() const { return weights + kv_cache + activations; }
 };
 

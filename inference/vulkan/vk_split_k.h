@@ -22,7 +22,16 @@ constexpr uint32_t kSplitKStep = 128;      // one stage of matmul_coopmat.comp, 
 constexpr uint32_t kMaxSplits = 8;
 constexpr uint32_t kMinStagesPerSplit = 4;  // shorter slices cost more in partial sums than they gain
 constexpr uint32_t kTilesPerComputeUnit = 2;
-constexpr size_t kMaxSplitBytes = size_t(64) << 20;  // the partial sums' buffer at most
+constexpr size_t kMaxSplitBytes = size_t(64) << 20;  // the partial sums' buffers at most, in all
+
+constexpr size_t kSplitBuffers = 3;  // taken in turn, so that independent split products run side by side
+
+// Floats each partial-sum buffer holds for batches of max_tokens: kMaxSplits slices of the
+// widest of the residual stream and Q (`width`: the matrices with few rows), within
+// kMaxSplitBytes in all.
+inline size_t split_k_buffer_floats(size_t width, size_t max_tokens) {
+    return std::min(size_t(kMaxSplits) * max_tokens * width, kMaxSplitBytes / kSplitBuffers / 4);
+}
 
 // rows x tokens outputs over n_in values of K, in tiles of `tile` x `tile`. compute_units: the
 // device's (0 where unknown: no split). forced > 0 (KINGLET_VK_SPLIT_K, for tests and A/B runs)
