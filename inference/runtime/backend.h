@@ -66,6 +66,12 @@ public:
     // out[r] = rmsnorm(in[in_row0 + r]) * w for n_rows rows of row_len values (row_len may be a
     // head size: then rows are heads).
     virtual void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0 = 0) = 0;
+    // out[r] += rmsnorm(in[r]) * w (a post-norm block's residual, Gemma), `in` afterwards
+    // unspecified. A backend may do it in one pass (a GPU: one dispatch instead of two).
+    virtual void add_rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps) {
+        rmsnorm(in, in, w, n_rows, row_len, eps);
+        add(out, in, size_t(n_rows) * row_len);
+    }
     // out[t][r] = W[row0 + r] . in[t] (+ bias[r]), r < n_out; out rows are n_out wide. With
     // epi.accumulate, out[t][r] += that instead.
     virtual void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,

@@ -112,8 +112,7 @@ void Transformer::residual(const TensorInfo* w, Act in, const TensorInfo* post_n
         return;
     }
     b.matmul(*w, in, Act::Tmp, n, 0, E);
-    b.rmsnorm(Act::Tmp, Act::Tmp, *post_norm, n, E, h_.norm_eps);
-    b.add(Act::X, Act::Tmp, size_t(n) * E);
+    b.add_rmsnorm(Act::X, Act::Tmp, *post_norm, n, E, h_.norm_eps);
 }
 
 // down(act(gate(x)) * up(x)), gate and up either separate or fused in ffn_up.

@@ -19,7 +19,7 @@ namespace {
 
 // Push-constant blocks, field for field as declared in shaders/*.comp (std430: 4-byte scalars).
 struct EmbedPush { uint32_t type, n, row_bytes, w_base, row_begin, row_end, tok_off, out_off; float scale; };
-struct RmsPush { uint32_t n, in_off, out_off; float eps; };
+struct RmsPush { uint32_t n, in_off, out_off; float eps; uint32_t accumulate; };
 struct MatmulReducePush {
     uint32_t n_splits, split_stride, n_rows, n_tokens, y_off, y_stride, y_col0, accumulate, has_bias;
     float scale;
@@ -375,10 +375,21 @@ void VulkanBackend::embed(const TokenId* tokens, int n_tokens, float scale) {
 }
 
 void VulkanBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) {
+    normalize(out, in, w, n_rows, row_len, eps, in_row0, false);
+}
+
+void VulkanBackend::add_rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps) {
+    normalize(out, in, w, n_rows, row_len, eps, 0, true);
+}
+
+// rmsnorm.comp over n_rows rows, into out or (accumulate) added to it.
+void VulkanBackend::normalize(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0,
+                              bool accumulate) {
     const vk::Buffer& wb = floats(w);
     for (int r0 = 0; r0 < n_rows; r0 += int(kMaxGroups)) {
         const int rows = std::min<int>(int(kMaxGroups), n_rows - r0);
-        RmsPush p{uint32_t(row_len), uint32_t(size_t(in_row0 + r0) * row_len), uint32_t(size_t(r0) * row_len), eps};
+        RmsPush p{uint32_t(row_len), uint32_t(size_t(in_row0 + r0) * row_len), uint32_t(size_t(r0) * row_len), eps,
+                  accumulate ? 1u : 0u};
         seq_->dispatch(*p_rmsnorm_, {vk::whole(act(in)), vk::whole(wb), vk::whole(act(out))}, &p, uint32_t(rows));
     }
 }

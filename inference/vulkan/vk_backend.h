@@ -24,6 +24,7 @@ public:
     void init(const Model& model, const BackendShape& shape) override;
     void embed(const TokenId* tokens, int n_tokens, float scale) override;
     void rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0) override;
+    void add_rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps) override;
     void matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                 const MatmulEpilogue& epi = {}) override;
     void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
@@ -108,6 +109,8 @@ private:
     void dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
                          const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm,
                          const vk::Buffer& freqs);
+    void normalize(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0,
+                   bool accumulate);
     const vk::Buffer& floats(const TensorInfo& t);
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);

@@ -151,6 +151,20 @@ private slots:
         for (int r = 0; r < 5; ++r) kinglet::rmsnorm(&want[r * E], &x[(r + 2) * E], wv.data(), E, 1e-5f);
         QVERIFY2(max_rel_diff(got, want) < 1e-5, "rmsnorm");
 
+        // add_rmsnorm: a post-norm residual, X += rmsnorm(Tmp) * w, one dispatch.
+        const auto tmp = random_floats(size_t(kTokens) * E, 4, 3.0f);
+        f.vk->write_act(Act::X, x.data(), x.size());
+        f.vk->write_act(Act::Tmp, tmp.data(), tmp.size());
+        const size_t before = f.vk->dispatch_count();
+        f.vk->add_rmsnorm(Act::X, Act::Tmp, nw, kTokens, E, 1e-6f);
+        QCOMPARE(f.vk->dispatch_count() - before, size_t(1));
+        got.assign(size_t(kTokens) * E, 0);
+        f.vk->read_act(Act::X, got.data(), got.size());
+        want.assign(got.size(), 0);
+        for (int r = 0; r < kTokens; ++r) kinglet::rmsnorm(&want[size_t(r) * E], &tmp[size_t(r) * E], wv.data(), E, 1e-6f);
+        for (size_t i = 0; i < want.size(); ++i) want[i] += x[i];
+        QVERIFY2(max_rel_diff(got, want) < 1e-5, "add_rmsnorm");
+
         // rope of Q: normal and NEOX, partial rotary, frequency factors, mscale, far positions,
         // with and without a per-head norm first (Qwen3's q_norm; K's rotation is checked
         // through attention(), its norm by the Qwen3 and Gemma 3 references).
