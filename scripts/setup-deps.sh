@@ -8,7 +8,7 @@ packages=(
   qt6-base-dev qt6-declarative-dev
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
-  qml6-module-qtquick-dialogs qml6-module-qtcore
+  qml6-module-qtquick-dialogs qml6-module-qtcore libqt6sql6-sqlite
   libsentencepiece-dev libicu-dev nlohmann-json3-dev
   libvulkan-dev glslc mesa-vulkan-drivers
   time
