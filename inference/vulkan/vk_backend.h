@@ -13,6 +13,10 @@
 #include "vulkan/vk_split_k.h"
 
 namespace kinglet {
+namespace vk {
+struct MatmulPush;  // vk_shader_params.h
+struct MatvecPush;
+}  // namespace vk
 
 class VulkanBackend : public Backend {
 public:
@@ -79,9 +83,7 @@ private:
     const Weight& weight(const TensorInfo& t);
     Weight describe(const TensorInfo& t);
     void upload_together(std::initializer_list<const TensorInfo*> tensors);
-    struct MatvecPush;  // matvec.glsl's push constants
-    struct MatmulPush;  // matmul.comp's and matmul_coopmat.comp's
-    void matmul_split_k(const Weight& w, const MatmulPush& p, const vk::BufferRange& wr,
+    void matmul_split_k(const Weight& w, const vk::MatmulPush& p, const vk::BufferRange& wr,
                         const vk::BufferRange& xr, const vk::BufferRange& yr, const vk::Buffer& bias,
                         const vk::SplitK& sk);
     // A block's input norm folded into decode dispatches: its weights (null: none) and epsilon.
@@ -106,7 +108,7 @@ private:
     bool matvec_fits(int n_tokens, const MatmulPart* first, const MatmulPart* last);
     bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
                       const RowPairing& pairing);
-    void dispatch_matvec(const Weight& w, const MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
+    void dispatch_matvec(const Weight& w, const vk::MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
                          const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm,
                          const vk::Buffer& freqs);
     void normalize(Act out, Act in, const TensorInfo& w, int n_rows, int row_len, float eps, int in_row0,
