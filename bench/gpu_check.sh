@@ -6,12 +6,14 @@
 #   2. the Vulkan tests on the GPU (its shaders differ from lavapipe's: tensor cores, 32-wide
 #      subgroups, split-K on the tensor-core kernel);
 #   3. a profile (GPU time per shader) of the 0.5B Q4_K_M shape;
-#   4. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
+#   4. generation after 2048 tokens of context (depth: decode attention over many keys);
+#   5. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
 #      measurement: KINGLET_VK_SPLIT_K=1 (no split-K), KINGLET_VK_NO_PROMPT_ATTENTION=1 (prompt
 #      attention one token per workgroup), KINGLET_VK_NO_FUSION=1 (decode fusion off),
-#      KINGLET_MAX_BATCH=512 (prompt batches of 512).
+#      KINGLET_MAX_BATCH=512 (prompt batches of 512), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of
+#      2048 values or more, the down projection's, take two subgroups each: half the loads per lane).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
-# Arguments choose steps: devices, tests, profile, ab:K=V (any switch); default: all of the above.
+# Arguments choose steps: devices, tests, profile, depth, ab:K=V (any switch); default: all of the above.
 # GPU_CHECK_REPS (3) and GPU_CHECK_AB_ARGS (more bench/ab.sh arguments, e.g. "--types Q8_0") trim it.
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
@@ -39,9 +41,16 @@ icd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/
 export KINGLET_SHARED_DIR="$k/shared" KINGLET_BENCH_MODELS=/tmp/bm QT_QPA_PLATFORM=offscreen
 mkdir -p /tmp/bm
 
+# The 0.5B shape in type $1 (random weights), made once.
+synth() {
+  local m=/tmp/bm/qwen2.5-0.5b-$1.gguf
+  [ -f "$m" ] || "$k/bin/kinglet-cli" synth --preset qwen2.5-0.5b --type "$1" --vocab-dir "$k/shared/tokenizer" -o "$m" >/dev/null
+  echo "$m"
+}
+
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1
-                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512)
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1
+                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512 ab:KINGLET_VK_MATVEC_WIDE=2048)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -56,9 +65,12 @@ for step in "${steps[@]}"; do
         grep -E '^FAIL|max rel diff' "$out/$t.txt" | head -20
       done ;;
     profile)  # GPU time per shader: one 512-token prompt and 128 generated tokens, 0.5B Q4_K_M
-      m=/tmp/bm/qwen2.5-0.5b-Q4_K_M.gguf
-      [ -f "$m" ] || "$k/bin/kinglet-cli" synth --preset qwen2.5-0.5b --type Q4_K_M --vocab-dir "$k/shared/tokenizer" -o "$m" >/dev/null
-      KINGLET_VK_PROFILE=1 timeout 120 "$k/bin/kinglet-cli" bench -m "$m" -p 512 -n 128 -r 1 --backend vulkan ;;
+      KINGLET_VK_PROFILE=1 timeout 120 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 512 -n 128 -r 1 --backend vulkan ;;
+    depth)  # generation at depths 0 and 2048 (0.5B Q4_K_M), then a profile at 2048
+      for d in 0 2048; do
+        timeout 100 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 128 -d "$d" -r "$reps" --backend vulkan
+      done
+      KINGLET_VK_PROFILE=1 timeout 100 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 32 -d 2048 -r 1 --backend vulkan ;;
     ab:*)
       timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
         --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;

@@ -18,7 +18,12 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
+#if MATVEC_SUBGROUP
+// 128 invocations, or 256 where the host gives long rows two subgroups each (KINGLET_VK_MATVEC_WIDE).
+layout(local_size_x = 128, local_size_x_id = 2) in;
+#else
 layout(local_size_x = 128) in;
+#endif
 layout(binding = 0) readonly buffer W { uint wdata[]; };
 // Activations and norm weights are read 4 at a time where whole vec4s are there, else one by one
 // through a float view of the same binding (a vec4 that straddles the binding's end may read as 0).
@@ -171,7 +176,7 @@ void main() {
 // there are more subgroups than rows, e.g. when the device runs narrower subgroups than it
 // reported: their shares of the row meet in shared memory); with fewer subgroups than rows
 // (64-wide ones) each takes several rows in turn. Lanes are numbered with the subgroup's own
-// size, so any size works; 128 invocations make whole subgroups of any power-of-two size.
+// size, so any size works; 128 or 256 invocations make whole subgroups of any power-of-two size.
 shared float share_sum[128u * TT], share_ss[128u * TT];
 
 void main() {

@@ -27,7 +27,7 @@ const char* kUsage =
     "  chat      -m MODEL [--system TEXT]            a conversation in the terminal\n"
     "  summarize [-m MODEL] [--action NAME] [-f FILE] [--json] [-n N] [--language L]\n"
     "                                                the writing assistant on a file or stdin\n"
-    "  bench     -m MODEL [-p 512] [-n 128] [-r 3] [--threads N] [--json]\n"
+    "  bench     -m MODEL [-p 512] [-n 128] [-d 0] [-r 3] [--threads N] [--json]\n"
     "  quantize  IN.gguf OUT.gguf TYPE               Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M, F16\n"
     "  synth     --preset NAME --type T -o FILE      random weights, real shapes (for benchmarks)\n"
     "  template  (-m MODEL | --template-file F) --messages FILE.json [--add-generation-prompt]\n"

@@ -51,6 +51,9 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
         // Tests set 4 to run the path where a row's subgroups meet in shared memory.
         if (const char* env = std::getenv("KINGLET_VK_MATVEC_ROWS"))
             if (const int v = std::atoi(env); v == 4 || v == 8 || v == 16 || v == 32) matvec_rows_ = uint32_t(v);
+        // Long rows (the down projection's) may take two subgroups each: half the sub-blocks per
+        // lane, so fewer waits on loads in turn. Off until a GPU measurement says otherwise.
+        if (const char* env = std::getenv("KINGLET_VK_MATVEC_WIDE")) wide_rows_ = std::max(0, std::atoi(env));
     }
     coopmat_ = info.coopmat_f16;
     fuse_ = !env_flag("KINGLET_VK_NO_FUSION");
@@ -232,27 +235,31 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     // The matrix pipelines of this type (shared by every weight of the type), created now so
     // that a shader the driver rejects fails the load.
     auto& pipes = type_pipelines_[t.type];
-    if (!pipes.first) {
+    if (!pipes.matvec) {
         const uint32_t id = uint32_t(t.type);
-        pipes.first =
-            std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
-                                           std::vector<uint32_t>{id, matvec_rows_}, type_name(t.type));
+        auto make_matvec = [&](uint32_t threads) {
+            return std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
+                                                  std::vector<uint32_t>{id, matvec_rows_, threads},
+                                                  type_name(t.type) + (threads > 128 ? " wide" : ""));
+        };
+        pipes.matvec = make_matvec(128);
+        if (wide_rows_ > 0) pipes.matvec_wide = make_matvec(256);
         auto make_matmul = [&] {
             return std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
                                                   std::vector<uint32_t>{id}, type_name(t.type));
         };
         try {
-            pipes.second = make_matmul();
+            pipes.matmul = make_matmul();
         } catch (const Error&) {
             // A driver that advertises tensor cores but rejects their shader still runs
             // prompts, on the F32 kernel, rather than losing the GPU.
             if (!coopmat_) throw;
             coopmat_ = false;
-            pipes.second = make_matmul();
+            pipes.matmul = make_matmul();
         }
     }
-    wt.matvec = pipes.first;
-    wt.matmul = pipes.second;
+    wt.matvec = pipes.matvec_wide && wt.n_in >= wide_rows_ ? pipes.matvec_wide : pipes.matvec;
+    wt.matmul = pipes.matmul;
     return wt;
 }
 

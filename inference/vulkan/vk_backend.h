@@ -55,6 +55,8 @@ public:
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
+    // Invocations of the decode workgroups for rows of n_in values (256: two subgroups a row).
+    uint32_t matvec_threads(int64_t n_in) const { return wide_rows_ > 0 && n_in >= wide_rows_ ? 256 : 128; }
     // The prompt kernel for weights of this type: "matmul_coopmat" (tensor cores, F16 inputs)
     // where the device has them and F16 holds the type's values, else "matmul" (F32).
     std::string matmul_shader(GgmlType type) const;
@@ -131,6 +133,9 @@ private:
     size_t align_ = 4;      // minStorageBufferOffsetAlignment
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
     uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
+    // Rows of at least this many values take 256-invocation decode workgroups, two subgroups per
+    // row (KINGLET_VK_MATVEC_WIDE; 0: never; subgroup build only).
+    int64_t wide_rows_ = 0;
     bool coopmat_ = false;                  // prompts on tensor cores (matmul_coopmat.comp)
     bool fuse_ = true;  // decode folds norms, the FFN activation and RoPE into matvec (KINGLET_VK_NO_FUSION=1: not)
     vk::Buffer acts_[10];
@@ -149,7 +154,10 @@ private:
     size_t positions_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits
     std::map<const TensorInfo*, Weight> weights_;
-    std::map<GgmlType, std::pair<std::shared_ptr<vk::Pipeline>, std::shared_ptr<vk::Pipeline>>> type_pipelines_;
+    struct TypePipelines {  // one weight type's matrix kernels, shared by its weights
+        std::shared_ptr<vk::Pipeline> matvec, matvec_wide, matmul;  // matvec_wide: null unless wide_rows_
+    };
+    std::map<GgmlType, TypePipelines> type_pipelines_;
     std::map<const TensorInfo*, vk::Buffer> floats_;
     std::map<std::vector<float>, vk::Buffer> rope_tables_;
 };

@@ -265,6 +265,13 @@ private slots:
         for (const char* key : {"pp_tps", "tg_tps", "threads", "backend", "model_bytes"})
             QVERIFY2(j.contains(key), key);
         QVERIFY(j["tg_tps"].toDouble() > 0);
+        QCOMPARE(j["depth"].toInt(), 0);
+        // Generation timed after 40 tokens already in the context.
+        r = cli({"bench", "-m", model, "-p", "0", "-n", "8", "-d", "40", "-r", "1", "--json"});
+        QCOMPARE(r.status, 0);
+        const QJsonObject d = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(d["depth"].toInt(), 40);
+        QVERIFY(d["tg_tps"].toDouble() > 0);
     }
 };
 

@@ -18,24 +18,30 @@ using namespace kinglet_vk_test;
 
 namespace {
 
-// tiny-llama-f32 with one head of 256 values (K and V 256 x 256 random weights, Q and O kept
-// as they are, 256 x 256): the prompt kernel's 8-token tiles.
-void write_wide_head_model(const std::string& from, const std::string& to) {
+// tiny-llama-f32 with n_head heads of head_dim values that share one KV head (Q, K, V and O
+// replaced by random weights of the new shapes). Heads of 256 take the prompt kernel's 8-token
+// tiles; heads over 256 values, the decode kernel for prompts too.
+void write_head_model(const std::string& from, const std::string& to, int n_head, int head_dim) {
     const auto f = GgufFile::open(from);
     GgufWriter w;
     for (const auto& [k, v] : f->metadata())
         if (k != "general.alignment") w.set_value(k, v);
-    w.set_u32("llama.attention.head_count", 1);
+    w.set_u32("llama.attention.head_count", uint32_t(n_head));
     w.set_u32("llama.attention.head_count_kv", 1);
-    w.set_u32("llama.attention.key_length", 256);
-    w.set_u32("llama.attention.value_length", 256);
+    w.set_u32("llama.attention.key_length", uint32_t(head_dim));
+    w.set_u32("llama.attention.value_length", uint32_t(head_dim));
+    w.set_u32("llama.rope.dimension_count", uint32_t(head_dim));
+    const int64_t n_embd = f->metadata().at("llama.embedding_length").as_int().value();
     uint32_t seed = 1;
     for (const TensorInfo& t : f->tensors()) {
         std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
         std::vector<uint8_t> bytes(t.data, t.data + t.nbytes);
-        if (t.name.find("attn_k.weight") != std::string::npos || t.name.find("attn_v.weight") != std::string::npos) {
-            dims = {256, 256};
-            const auto v = random_floats(256 * 256, seed++, 0.06f);
+        const auto is = [&](const char* what) { return t.name.find(what) != std::string::npos; };
+        if (is("attn_q.weight")) dims = {n_embd, int64_t(n_head) * head_dim};
+        else if (is("attn_k.weight") || is("attn_v.weight")) dims = {n_embd, head_dim};
+        else if (is("attn_output.weight")) dims = {int64_t(n_head) * head_dim, n_embd};
+        if (dims != std::vector<int64_t>(t.ne, t.ne + t.n_dims)) {
+            const auto v = random_floats(size_t(dims[0] * dims[1]), seed++, 0.06f);
             bytes.assign(reinterpret_cast<const uint8_t*>(v.data()), reinterpret_cast<const uint8_t*>(v.data() + v.size()));
         }
         w.add_tensor(t.name, t.type, dims, bytes);
@@ -50,25 +56,33 @@ class TestVulkanAttention : public QObject {
 
 private slots:
     void attention_data() {
-        QTest::addColumn<QString>("file");  // "" : the wide-head model
+        QTest::addColumn<QString>("file");  // "heads NxD": tiny-llama rewritten to N heads of D values
         QTest::addColumn<int>("n1");
         QTest::addColumn<int>("n2");
         QTest::addColumn<int>("window");
         QTest::addColumn<int>("rope");  // 0: no rotation, 1: normal, 2: NEOX (partial, with factors)
         QTest::addColumn<float>("softcap");
+        QTest::addColumn<bool>("decode_kernel");  // prompts through attention.comp too
         const QString llama = "models/tiny-llama-f32.gguf";
-        QTest::newRow("causal") << llama << 12 << 7 << 0 << 0 << 0.0f;
-        QTest::newRow("window 5") << llama << 12 << 7 << 5 << 0 << 0.0f;
-        QTest::newRow("causal, rope") << llama << 12 << 7 << 0 << 1 << 0.0f;
-        QTest::newRow("window 5, rope neox") << llama << 12 << 7 << 5 << 2 << 0.0f;
-        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << llama << 12 << 7 << 0 << 1 << 0.3f;
+        QTest::newRow("causal") << llama << 12 << 7 << 0 << 0 << 0.0f << false;
+        QTest::newRow("window 5") << llama << 12 << 7 << 5 << 0 << 0.0f << false;
+        QTest::newRow("causal, rope") << llama << 12 << 7 << 0 << 1 << 0.0f << false;
+        QTest::newRow("window 5, rope neox") << llama << 12 << 7 << 5 << 2 << 0.0f << false;
+        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << llama << 12 << 7 << 0 << 1 << 0.3f << false;
         // Several tiles and key chunks; a window that starts inside a chunk; then decode.
-        QTest::newRow("long") << llama << 45 << 38 << 0 << 1 << 0.0f;
-        QTest::newRow("long, window 20") << llama << 45 << 38 << 20 << 2 << 0.0f;
-        QTest::newRow("long, then 3 decode tokens") << llama << 45 << 3 << 0 << 1 << 0.0f;
-        QTest::newRow("head 128 (Gemma 3 shape)") << "models/tiny-gemma3-f16.gguf" << 45 << 38 << 0 << 2 << 0.0f;
-        QTest::newRow("head 256") << "" << 45 << 38 << 0 << 1 << 0.0f;
-        QTest::newRow("head 256, window 20, capped") << "" << 45 << 38 << 20 << 1 << 0.5f;
+        QTest::newRow("long") << llama << 45 << 38 << 0 << 1 << 0.0f << false;
+        QTest::newRow("long, window 20") << llama << 45 << 38 << 20 << 2 << 0.0f << false;
+        QTest::newRow("long, then 3 decode tokens") << llama << 45 << 3 << 0 << 1 << 0.0f << false;
+        QTest::newRow("head 128 (Gemma 3 shape)") << "models/tiny-gemma3-f16.gguf" << 45 << 38 << 0 << 2 << 0.0f << false;
+        QTest::newRow("head 256") << "heads 1x256" << 45 << 38 << 0 << 1 << 0.0f << false;
+        QTest::newRow("head 256, window 20, capped") << "heads 1x256" << 45 << 38 << 20 << 1 << 0.5f << false;
+        // attention.comp over whole batches: several 64-key chunks, windows that start inside one,
+        // heads whose words do not fill its 4-lane scoring or 8-key output batches evenly.
+        QTest::newRow("decode kernel: long") << llama << 45 << 38 << 0 << 1 << 0.0f << true;
+        QTest::newRow("decode kernel: long, window 20, capped") << llama << 45 << 38 << 20 << 2 << 0.3f << true;
+        QTest::newRow("decode kernel: 3 heads of 72") << "heads 3x72" << 70 << 30 << 0 << 1 << 0.0f << true;
+        QTest::newRow("decode kernel: 2 heads of 512, window 50") << "heads 2x512" << 45 << 38 << 50 << 2 << 0.0f << true;
+        QTest::newRow("decode kernel: head 256") << "heads 1x256" << 45 << 38 << 0 << 1 << 0.0f << true;
     }
     void attention() {
         QFETCH(QString, file);
@@ -77,23 +91,26 @@ private slots:
         QFETCH(int, window);
         QFETCH(int, rope);
         QFETCH(float, softcap);
+        QFETCH(bool, decode_kernel);
         QTemporaryDir dir;
         QString path;
-        if (file.isEmpty()) {
+        int n_head = 0, head_dim = 0;
+        if (std::sscanf(file.toUtf8().constData(), "heads %dx%d", &n_head, &head_dim) == 2) {
             KINGLET_REQUIRE_SHARED(base, "models/tiny-llama-f32.gguf");
-            path = dir.filePath("wide-head.gguf");
-            write_wide_head_model(base.toStdString(), path.toStdString());
+            path = dir.filePath("heads.gguf");
+            write_head_model(base.toStdString(), path.toStdString(), n_head, head_dim);
         } else {
             KINGLET_REQUIRE_SHARED(shared_path, file);
             path = shared_path;
         }
+        const ScopedEnv no_prompt_kernel("KINGLET_VK_NO_PROMPT_ATTENTION", decode_kernel ? "1" : nullptr);
         REQUIRE_VULKAN(backend);
         const auto model = Model::load(path.toStdString());
         backend->init(*model, BackendShape{std::max(n1, n2), n1 + n2 + 8});
         auto* vk = dynamic_cast<VulkanBackend*>(backend.get());
         const Hparams& h = model->hparams();
         const int D = h.head_dim, KV = h.kv_dim(), Q = h.q_dim(), group = h.n_head / h.n_head_kv;
-        if (file.isEmpty()) QCOMPARE(D, 256);
+        if (head_dim) QCOMPARE(D, head_dim);
         std::vector<float> factors(size_t(D / 4 * 3 / 2), 1.5f);
         const RopeTable table = rope ? make_rope_table(D / 4 * 3, 10000.0f, 1.0f, factors.data(), rope == 2, 1.1f)
                                      : RopeTable{};

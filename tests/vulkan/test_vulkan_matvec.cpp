@@ -44,11 +44,13 @@ private slots:
         QTest::addColumn<int>("ragged");
         QTest::addColumn<int>("rows");  // per subgroup-build workgroup; 0: the device's choice
         QTest::addColumn<bool>("norm");
-        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows, bool norm = false) {
-            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5%6").arg(type_name(t).c_str()).arg(tokens)
+        QTest::addColumn<bool>("wide");  // 256-invocation workgroups, two subgroups a row
+        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows, bool norm = false, bool wide = false) {
+            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5%6%7").arg(type_name(t).c_str()).arg(tokens)
                                          .arg(sg ? "subgroup" : "shared").arg(ragged ? QString("/%1").arg(ragged) : "")
-                                         .arg(rows ? QString("/%1 rows").arg(rows) : "").arg(norm ? "/norm" : "")))
-                << int(t) << tokens << sg << ragged << rows << norm;
+                                         .arg(rows ? QString("/%1 rows").arg(rows) : "").arg(norm ? "/norm" : "")
+                                         .arg(wide ? "/wide" : "")))
+                << int(t) << tokens << sg << ragged << rows << norm << wide;
         };
         for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
                            GgmlType::Q5_1, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
@@ -75,6 +77,14 @@ private slots:
         for (GgmlType t : {GgmlType::F32, GgmlType::BF16})
             for (int tokens : {1, 3})
                 for (bool sg : {true, false}) add(t, tokens, sg, 1001, 0, true);
+        // KINGLET_VK_MATVEC_WIDE: each row's lanes in two subgroups (more where the device's are
+        // narrow), their sums meeting in shared memory; the shared build ignores it.
+        for (GgmlType t : {GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS})
+            for (int tokens : {1, 3}) {
+                add(t, tokens, true, 0, 0, true, true);
+                add(t, tokens, true, 0, 4, false, true);
+            }
+        for (bool sg : {true, false}) add(GgmlType::F32, 3, sg, 1001, 0, true, true);
     }
     void matvecLongRows() {
         QFETCH(int, type);
@@ -83,8 +93,10 @@ private slots:
         QFETCH(int, ragged);
         QFETCH(int, rows);
         QFETCH(bool, norm);
+        QFETCH(bool, wide);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
         ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", subgroups ? nullptr : "1");
+        ScopedEnv wide_rows("KINGLET_VK_MATVEC_WIDE", wide ? "64" : nullptr);
         const QByteArray rows_text = QByteArray::number(rows);
         ScopedEnv row_count("KINGLET_VK_MATVEC_ROWS", rows ? rows_text.constData() : nullptr);
         REQUIRE_VULKAN(backend);
@@ -95,6 +107,7 @@ private slots:
         const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
         QCOMPARE(f.vk->matvec_rows(), want_rows);
         const int n_in = ragged ? ragged : tokens == 1 ? 5888 : tokens == 3 ? 2816 : 1280, n_rows = 37;
+        QCOMPARE(f.vk->matvec_threads(n_in), wide && sg_build ? 256u : 128u);
         QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
         TensorInfo w;
         w.name = "long";
