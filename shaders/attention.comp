@@ -93,14 +93,16 @@ void main() {
             sp[tid] = s;
         }
         barrier();
+        // Unrolled over the whole chunk (scores past n are -1e30, weights 0) so that the
+        // shared-memory reads are issued back to back rather than one per loop trip.
         float Mn = M;
-        for (uint c = 0u; c < n; ++c) Mn = max(Mn, sp[c]);
+        [[unroll]] for (uint c = 0u; c < CHUNK; ++c) Mn = max(Mn, sp[c]);
         barrier();  // every invocation has read the scores
-        if (tid < n) sp[tid] = exp(sp[tid] - Mn);
+        if (tid < CHUNK) sp[tid] = tid < n ? exp(sp[tid] - Mn) : 0.0;
         barrier();
         const float f = exp(M - Mn);
         float sum = 0.0;
-        for (uint c = 0u; c < n; ++c) sum += sp[c];
+        [[unroll]] for (uint c = 0u; c < CHUNK; ++c) sum += sp[c];
         L = L * f + sum;
         M = Mn;
         acc *= f;
