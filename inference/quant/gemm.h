@@ -37,12 +37,16 @@ using AxpyF16Fn = void (*)(int64_t n, float a, const uint16_t* h, float* y);
 DotF32F16Fn dot_f32_f16_fn();
 AxpyF16Fn axpy_f16_fn();
 
-// Attention over an F16 cache: rows j < n of d halves, `stride` halves apart.
-// out[j] = scale * (q . k_j)
-using AttnScoresFn = void (*)(int64_t d, int64_t n, const float* q, const uint16_t* k, size_t stride, float scale,
-                              float* out);
-// out[i] = sum_j p[j] * v_j[i]  (out is overwritten)
-using AttnWsumFn = void (*)(int64_t d, int64_t n, const float* p, const uint16_t* v, size_t stride, float* out);
+// Attention over an F16 cache: rows j < n of d halves, `stride` halves apart, for nq queries
+// at once (1 <= nq <= kAttnMaxQueries) that read the same rows: each row is converted once for
+// all of them (a head's next prompt tokens, or the heads that share a KV head).
+constexpr int kAttnMaxQueries = 4;
+// out[m][j] = scale * (q[m] . k_j)
+using AttnScoresFn = void (*)(int64_t d, int64_t n, int nq, const float* const* q, const uint16_t* k, size_t stride,
+                              float scale, float* const* out);
+// out[m][i] = sum_j p[m][j] * v_j[i]  (out is overwritten)
+using AttnWsumFn = void (*)(int64_t d, int64_t n, int nq, const float* const* p, const uint16_t* v, size_t stride,
+                            float* const* out);
 AttnScoresFn attn_scores_fn();
 AttnWsumFn attn_wsum_fn();
 

@@ -22,13 +22,18 @@ void axpy_f16(int64_t n, float a, const uint16_t* h, float* y) {
     for (int64_t i = 0; i < n; ++i) y[i] += a * half_to_float(h[i]);
 }
 
-void attn_scores(int64_t d, int64_t n, const float* q, const uint16_t* k, size_t stride, float scale, float* out) {
-    for (int64_t j = 0; j < n; ++j) out[j] = scale * dot_f32_f16(d, q, k + j * stride);
+void attn_scores(int64_t d, int64_t n, int nq, const float* const* q, const uint16_t* k, size_t stride, float scale,
+                 float* const* out) {
+    for (int m = 0; m < nq; ++m)
+        for (int64_t j = 0; j < n; ++j) out[m][j] = scale * dot_f32_f16(d, q[m], k + j * stride);
 }
 
-void attn_wsum(int64_t d, int64_t n, const float* p, const uint16_t* v, size_t stride, float* out) {
-    for (int64_t i = 0; i < d; ++i) out[i] = 0.0f;
-    for (int64_t j = 0; j < n; ++j) axpy_f16(d, p[j], v + j * stride, out);
+void attn_wsum(int64_t d, int64_t n, int nq, const float* const* p, const uint16_t* v, size_t stride,
+               float* const* out) {
+    for (int m = 0; m < nq; ++m) {
+        for (int64_t i = 0; i < d; ++i) out[m][i] = 0.0f;
+        for (int64_t j = 0; j < n; ++j) axpy_f16(d, p[m][j], v + j * stride, out[m]);
+    }
 }
 
 }  // namespace

@@ -122,6 +122,10 @@ public:
     virtual void softcap(Act x, size_t n, float cap) = 0;  // x = cap * tanh(x / cap)
     // Waits for the work so far and copies n floats of Logits to dst.
     virtual void read_logits(float* dst, size_t n) = 0;
+    // For tests and debugging: wait for the work so far, then copy the first n floats of an
+    // activation buffer to / from the host.
+    virtual void read_act(Act a, float* dst, size_t n) = 0;
+    virtual void write_act(Act a, const float* src, size_t n) = 0;
 };
 
 }  // namespace kinglet

@@ -37,9 +37,10 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     size(Act::Gate, T * h.n_ff);
     size(Act::Up, T * h.n_ff);
     size(Act::Logits, T * size_t(h.n_vocab));
-    scores_.assign(size_t(pool_.size()) * shape.n_ctx, 0.0f);
-    // Two heads' worth per thread: a window that wraps round a ring is summed in two parts.
-    att_acc_.assign(size_t(pool_.size()) * 2 * std::max(h.head_dim, h.head_dim_v), 0.0f);
+    // Per thread, for a tile of kAttnMaxQueries queries: a row of scores each, and two heads'
+    // worth of output each (a window that wraps round a ring is summed in two parts).
+    scores_.assign(size_t(pool_.size()) * kAttnMaxQueries * shape.n_ctx, 0.0f);
+    att_acc_.assign(size_t(pool_.size()) * kAttnMaxQueries * 2 * std::max(h.head_dim, h.head_dim_v), 0.0f);
 }
 
 const std::vector<float>& CpuBackend::floats_of(const TensorInfo& t) {
@@ -135,13 +136,17 @@ void CpuBackend::rope_store_kv(int layer, int n_tokens, int pos0, const RopeTabl
     }
 }
 
-// One (token, head) pair per work item, dealt round-robin (later tokens see more of the
-// cache, so interleaving balances a causal prompt): scores over the visible cache rows,
-// softmax, then the weighted sum of values. F16 cache rows are read with F16C where the
-// CPU has it; scratch is per thread and allocated once at init().
+// Work items are tiles of up to kAttnMaxQueries (token, head) pairs that read the same KV head,
+// so that each F16 cache row is converted once for all of them: the heads that share a KV head
+// (grouped-query attention), then the same heads of the next token. Their visible ranges differ
+// by a few positions at most; a tile reads the union, and each query's softmax and weighted sum
+// see only its own range (zero weights elsewhere). Tiles are dealt round-robin (later tokens
+// see more of the cache, so interleaving balances a causal prompt); where that leaves threads
+// idle (one token, few KV heads), tiles shrink. Scratch is per thread, allocated at init().
 //
 // The kernels read runs of consecutive rows; on a local layer's ring the visible positions
 // may wrap past the last row, so they are read as two runs (up to the end, then from row 0).
+// A batch's rows all fit the ring together (kv_layer_rows), so a tile's union does too.
 void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float scale, float softcap) {
     const Hparams& h = model_->hparams();
     const int D = h.head_dim, Q = h.q_dim();
@@ -154,29 +159,61 @@ void CpuBackend::attention(int layer, int n_tokens, int pos0, int window, float 
     const size_t acc_stride = att_acc_.size() / size_t(pool_.size());
     const size_t scores_stride = scores_.size() / size_t(pool_.size());
     const size_t kv_stride = size_t(h.kv_dim());  // halves between positions in the cache
+    // Queries per KV head: (token, head in its group), heads fastest.
+    const int per_kv = n_tokens * group;
+    int tile = kAttnMaxQueries;
+    while (tile > 1 && int64_t(h.n_head_kv) * ((per_kv + tile - 1) / tile) < pool_.size()) tile /= 2;
+    const int tiles_per_kv = (per_kv + tile - 1) / tile;
     auto body = [&](int thread, int n_threads) {
-        float* scores = &scores_[size_t(thread) * scores_stride];
-        float* acc = &att_acc_[size_t(thread) * acc_stride];
-        float* acc2 = acc + acc_stride / 2;
-        for (int item = thread; item < n_tokens * h.n_head; item += n_threads) {
-            const int t = item / h.n_head, head = item % h.n_head;
-            const int pos = pos0 + t;
-            const int kv_head = head / group;
-            const int start = window > 0 ? std::max(0, pos - window + 1) : 0;
-            const int n = pos - start + 1;
-            const int n1 = std::min(n, rows - start % rows);  // rows before the ring wraps
-            const float* q = qbuf + size_t(t) * Q + head * D;
-            scores_fn(D, n1, q, cache_->k(layer, start) + kv_head * D, kv_stride, scale, scores);
-            if (n1 < n) scores_fn(D, n - n1, q, cache_->k(layer, 0) + kv_head * D, kv_stride, scale, scores + n1);
-            if (softcap > 0)
-                for (int i = 0; i < n; ++i) scores[i] = softcap * std::tanh(scores[i] / softcap);
-            kinglet::softmax(scores, n);
-            wsum_fn(D, n1, scores, cache_->v(layer, start) + kv_head * D, kv_stride, acc);
-            if (n1 < n) {
-                wsum_fn(D, n - n1, scores + n1, cache_->v(layer, 0) + kv_head * D, kv_stride, acc2);
-                for (int i = 0; i < D; ++i) acc[i] += acc2[i];
+        float* const scores = &scores_[size_t(thread) * scores_stride];
+        float* const acc = &att_acc_[size_t(thread) * acc_stride];
+        for (int item = thread; item < h.n_head_kv * tiles_per_kv; item += n_threads) {
+            const int kv_head = item % h.n_head_kv, first = (item / h.n_head_kv) * tile;
+            const int nq = std::min(tile, per_kv - first);
+            const float* q[kAttnMaxQueries];
+            float *s[kAttnMaxQueries], *o[kAttnMaxQueries], *o2[kAttnMaxQueries];
+            int start[kAttnMaxQueries], pos[kAttnMaxQueries];
+            for (int m = 0; m < nq; ++m) {
+                const int t = (first + m) / group, head = kv_head * group + (first + m) % group;
+                pos[m] = pos0 + t;
+                start[m] = window > 0 ? std::max(0, pos[m] - window + 1) : 0;
+                q[m] = qbuf + size_t(t) * Q + head * D;
+                o[m] = acc + size_t(m) * 2 * D;
+                o2[m] = o[m] + D;
             }
-            std::copy(acc, acc + D, att + size_t(t) * h.n_head * D + head * D);
+            const int lo = *std::min_element(start, start + nq), hi = *std::max_element(pos, pos + nq);
+            const int n = hi - lo + 1;
+            const int n1 = std::min(n, rows - lo % rows);  // rows before the ring wraps
+            for (int m = 0; m < nq; ++m) s[m] = scores + size_t(m) * (scores_stride / kAttnMaxQueries);
+            const uint16_t* k = cache_->k(layer, lo) + kv_head * D;
+            scores_fn(D, n1, nq, q, k, kv_stride, scale, s);
+            if (n1 < n) {
+                float* s2[kAttnMaxQueries];
+                for (int m = 0; m < nq; ++m) s2[m] = s[m] + n1;
+                scores_fn(D, n - n1, nq, q, cache_->k(layer, 0) + kv_head * D, kv_stride, scale, s2);
+            }
+            for (int m = 0; m < nq; ++m) {  // each query's own range: softcap, softmax, zeros around
+                float* own = s[m] + (start[m] - lo);
+                const int len = pos[m] - start[m] + 1;
+                if (softcap > 0)
+                    for (int i = 0; i < len; ++i) own[i] = softcap * std::tanh(own[i] / softcap);
+                kinglet::softmax(own, len);
+                std::fill(s[m], own, 0.0f);
+                std::fill(own + len, s[m] + n, 0.0f);
+            }
+            const float* p[kAttnMaxQueries];
+            std::copy(s, s + nq, p);
+            wsum_fn(D, n1, nq, p, cache_->v(layer, lo) + kv_head * D, kv_stride, o);
+            if (n1 < n) {
+                for (int m = 0; m < nq; ++m) p[m] = s[m] + n1;
+                wsum_fn(D, n - n1, nq, p, cache_->v(layer, 0) + kv_head * D, kv_stride, o2);
+                for (int m = 0; m < nq; ++m)
+                    for (int i = 0; i < D; ++i) o[m][i] += o2[m][i];
+            }
+            for (int m = 0; m < nq; ++m) {
+                const int t = (first + m) / group, head = kv_head * group + (first + m) % group;
+                std::copy(o[m], o[m] + D, att + size_t(t) * h.n_head * D + head * D);
+            }
         }
     };
     // A short decode step over a small cache is cheaper on one thread than a wake-up.
@@ -207,5 +244,9 @@ void CpuBackend::softcap(Act x, size_t n, float cap) {
 void CpuBackend::read_logits(float* dst, size_t n) {
     std::copy_n(buf(Act::Logits), n, dst);
 }
+
+void CpuBackend::read_act(Act a, float* dst, size_t n) { std::copy(buf(a), buf(a) + n, dst); }
+
+void CpuBackend::write_act(Act a, const float* src, size_t n) { std::copy(src, src + n, buf(a)); }
 
 }  // namespace kinglet

@@ -31,6 +31,8 @@ public:
     void glu(FfnActivation act, size_t n) override;
     void softcap(Act x, size_t n, float cap) override;
     void read_logits(float* dst, size_t n) override;
+    void read_act(Act a, float* dst, size_t n) override;
+    void write_act(Act a, const float* src, size_t n) override;
 
 private:
     static constexpr int kMaxJobs = 3;  // products run as one parallel region
@@ -45,8 +47,8 @@ private:
     // Not zero-filled: pages that a batch never reaches (most of Logits unless all
     // positions' logits are asked for) are never touched and stay out of resident memory.
     std::unique_ptr<float[]> bufs_[10];
-    std::vector<float> scores_;  // per thread: one row of attention scores
-    std::vector<float> att_acc_;  // per thread: one head of attention output
+    std::vector<float> scores_;   // per thread: a row of attention scores per query of a tile
+    std::vector<float> att_acc_;  // per thread: two heads of attention output per query of a tile
     // Accumulating matmuls (residual connections) write here first; then it is added.
     std::unique_ptr<float[]> residual_;
     size_t residual_floats_ = 0;

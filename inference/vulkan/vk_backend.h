@@ -46,10 +46,8 @@ public:
     void softcap(Act x, size_t n, float cap) override;
     void read_logits(float* dst, size_t n) override;
 
-    // For tests and debugging: wait for the recorded work, then copy n floats of an
-    // activation buffer from / to the host.
-    void read_act(Act a, float* dst, size_t n);
-    void write_act(Act a, const float* src, size_t n);
+    void read_act(Act a, float* dst, size_t n) override;
+    void write_act(Act a, const float* src, size_t n) override;
     const VulkanDeviceInfo& device_info() const { return dev_->info(); }
     size_t dispatch_count() const { return seq_->dispatches(); }
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused

@@ -66,6 +66,43 @@ inline void rewrite_as_arch(const kinglet::GgufFile& f, const std::string& arch,
     w.write(path);
 }
 
+// Copies a Llama-architecture file with n_head heads of head_dim values over n_head_kv KV
+// heads: Q, K, V and O replaced by deterministic pseudo-random F32 weights of the new shapes
+// (|w| < 0.06), everything else as it is. For attention tests of other head layouts.
+inline void rewrite_attention_heads(const kinglet::GgufFile& f, int n_head, int n_head_kv, int head_dim,
+                                    const std::string& path) {
+    kinglet::GgufWriter w;
+    for (const auto& [k, v] : f.metadata())
+        if (k != "general.alignment") w.set_value(k, v);
+    w.set_u32("llama.attention.head_count", uint32_t(n_head));
+    w.set_u32("llama.attention.head_count_kv", uint32_t(n_head_kv));
+    w.set_u32("llama.attention.key_length", uint32_t(head_dim));
+    w.set_u32("llama.attention.value_length", uint32_t(head_dim));
+    w.set_u32("llama.rope.dimension_count", uint32_t(head_dim));
+    const int64_t n_embd = f.metadata().at("llama.embedding_length").as_int().value();
+    uint32_t state = 12345;
+    for (const kinglet::TensorInfo& t : f.tensors()) {
+        std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
+        std::vector<uint8_t> bytes(t.data, t.data + t.nbytes);
+        const auto is = [&](const char* what) { return t.name.find(what) != std::string::npos; };
+        kinglet::GgmlType type = t.type;
+        if (is("attn_q.weight")) dims = {n_embd, int64_t(n_head) * head_dim};
+        else if (is("attn_k.weight") || is("attn_v.weight")) dims = {n_embd, int64_t(n_head_kv) * head_dim};
+        else if (is("attn_output.weight")) dims = {int64_t(n_head) * head_dim, n_embd};
+        if (dims != std::vector<int64_t>(t.ne, t.ne + t.n_dims)) {
+            std::vector<float> v(size_t(dims[0] * dims[1]));
+            for (float& x : v) {
+                state = state * 1664525u + 1013904223u;
+                x = 0.06f * (float(state >> 8) / float(1u << 24) * 2.0f - 1.0f);
+            }
+            bytes.assign(reinterpret_cast<const uint8_t*>(v.data()), reinterpret_cast<const uint8_t*>(v.data() + v.size()));
+            type = kinglet::GgmlType::F32;
+        }
+        w.add_tensor(t.name, type, dims, bytes);
+    }
+    w.write(path);
+}
+
 inline kinglet::GgufValue gguf_string(const std::string& s) {
     kinglet::GgufValue v;
     v.type = kinglet::GgufValueType::String;

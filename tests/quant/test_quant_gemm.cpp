@@ -106,30 +106,56 @@ private slots:
         }
     }
 
+    // Scores and weighted sums for 1-4 queries over the same rows (the tiles of CpuBackend::attention),
+    // against sums in double; odd row counts and head sizes that are not multiples of 8 or 16.
     void attentionHelpers() {
-        for (int d : {64, 80, 128, 36}) {
-            const int n = 13, stride = 2 * d + 8;
-            std::vector<uint16_t> kv(size_t(n) * stride);
-            const auto src = gaussian(int64_t(kv.size()), uint32_t(d));
-            for (size_t i = 0; i < kv.size(); ++i) kv[i] = kinglet::fp32_to_fp16(src[i]);
-            const auto q = gaussian(d, 99), p = gaussian(n, 98);
-            std::vector<double> ref_s(n), ref_w(size_t(d), 0.0);
-            for (int j = 0; j < n; ++j) {
-                double s = 0;
-                for (int i = 0; i < d; ++i) s += double(q[size_t(i)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
-                ref_s[size_t(j)] = 0.5 * s;
-                for (int i = 0; i < d; ++i) ref_w[size_t(i)] += double(p[size_t(j)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
+        for (int d : {64, 80, 128, 36, 72})
+            for (int nq = 1; nq <= kinglet::kAttnMaxQueries; ++nq) {
+                const int n = 13, stride = 2 * d + 8;
+                std::vector<uint16_t> kv(size_t(n) * stride);
+                const auto src = gaussian(int64_t(kv.size()), uint32_t(d));
+                for (size_t i = 0; i < kv.size(); ++i) kv[i] = kinglet::fp32_to_fp16(src[i]);
+                std::vector<std::vector<float>> q, p;
+                std::vector<std::vector<double>> ref_s, ref_w;
+                for (int m = 0; m < nq; ++m) {
+                    q.push_back(gaussian(d, 99 + uint32_t(m)));
+                    p.push_back(gaussian(n, 50 + uint32_t(m)));
+                    ref_s.emplace_back(size_t(n), 0.0);
+                    ref_w.emplace_back(size_t(d), 0.0);
+                    for (int j = 0; j < n; ++j) {
+                        double s = 0;
+                        for (int i = 0; i < d; ++i)
+                            s += double(q[m][size_t(i)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
+                        ref_s[m][size_t(j)] = 0.5 * s;
+                        for (int i = 0; i < d; ++i)
+                            ref_w[m][size_t(i)] += double(p[m][size_t(j)]) * kinglet::fp16_to_fp32(kv[size_t(j) * stride + i]);
+                    }
+                }
+                for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+                    if (int(level) > int(kinglet::max_supported_simd_level())) continue;
+                    kinglet::force_simd_level_for_tests(level);
+                    std::vector<std::vector<float>> s(size_t(nq), std::vector<float>(size_t(n), 7.0f)),
+                        w(size_t(nq), std::vector<float>(size_t(d), 7.0f));
+                    const float *qp[4], *pp[4];
+                    float *sp[4], *wp[4];
+                    for (int m = 0; m < nq; ++m) {
+                        qp[m] = q[m].data();
+                        pp[m] = p[m].data();
+                        sp[m] = s[m].data();
+                        wp[m] = w[m].data();
+                    }
+                    kinglet::attn_scores_fn()(d, n, nq, qp, kv.data(), size_t(stride), 0.5f, sp);
+                    kinglet::attn_wsum_fn()(d, n, nq, pp, kv.data(), size_t(stride), wp);
+                    for (int m = 0; m < nq; ++m) {
+                        for (int j = 0; j < n; ++j)
+                            QVERIFY2(std::fabs(s[m][size_t(j)] - ref_s[m][size_t(j)]) < 1e-4,
+                                     qPrintable(QString("d %1, %2 queries, score %3.%4").arg(d).arg(nq).arg(m).arg(j)));
+                        for (int i = 0; i < d; ++i)
+                            QVERIFY2(std::fabs(w[m][size_t(i)] - ref_w[m][size_t(i)]) < 1e-4,
+                                     qPrintable(QString("d %1, %2 queries, sum %3.%4").arg(d).arg(nq).arg(m).arg(i)));
+                    }
+                }
             }
-            for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
-                if (int(level) > int(kinglet::max_supported_simd_level())) continue;
-                kinglet::force_simd_level_for_tests(level);
-                std::vector<float> s(n), w(size_t(d), 7.0f);
-                kinglet::attn_scores_fn()(d, n, q.data(), kv.data(), size_t(stride), 0.5f, s.data());
-                kinglet::attn_wsum_fn()(d, n, p.data(), kv.data(), size_t(stride), w.data());
-                for (int j = 0; j < n; ++j) QVERIFY(std::fabs(s[size_t(j)] - ref_s[size_t(j)]) < 1e-4);
-                for (int i = 0; i < d; ++i) QVERIFY(std::fabs(w[size_t(i)] - ref_w[size_t(i)]) < 1e-4);
-            }
-        }
     }
 };
 

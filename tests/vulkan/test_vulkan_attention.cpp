@@ -9,47 +9,12 @@
 #include <cmath>
 
 #include "gguf/gguf_file.h"
-#include "gguf/gguf_writer.h"
+#include "gguf_rewrite.h"
 #include "runtime/cpu_ops.h"
 #include "vulkan_test_util.h"
 
 using namespace kinglet;
 using namespace kinglet_vk_test;
-
-namespace {
-
-// tiny-llama-f32 with n_head heads of head_dim values that share one KV head (Q, K, V and O
-// replaced by random weights of the new shapes). Heads of 256 take the prompt kernel's 8-token
-// tiles; heads over 256 values, the decode kernel for prompts too.
-void write_head_model(const std::string& from, const std::string& to, int n_head, int head_dim) {
-    const auto f = GgufFile::open(from);
-    GgufWriter w;
-    for (const auto& [k, v] : f->metadata())
-        if (k != "general.alignment") w.set_value(k, v);
-    w.set_u32("llama.attention.head_count", uint32_t(n_head));
-    w.set_u32("llama.attention.head_count_kv", 1);
-    w.set_u32("llama.attention.key_length", uint32_t(head_dim));
-    w.set_u32("llama.attention.value_length", uint32_t(head_dim));
-    w.set_u32("llama.rope.dimension_count", uint32_t(head_dim));
-    const int64_t n_embd = f->metadata().at("llama.embedding_length").as_int().value();
-    uint32_t seed = 1;
-    for (const TensorInfo& t : f->tensors()) {
-        std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
-        std::vector<uint8_t> bytes(t.data, t.data + t.nbytes);
-        const auto is = [&](const char* what) { return t.name.find(what) != std::string::npos; };
-        if (is("attn_q.weight")) dims = {n_embd, int64_t(n_head) * head_dim};
-        else if (is("attn_k.weight") || is("attn_v.weight")) dims = {n_embd, head_dim};
-        else if (is("attn_output.weight")) dims = {int64_t(n_head) * head_dim, n_embd};
-        if (dims != std::vector<int64_t>(t.ne, t.ne + t.n_dims)) {
-            const auto v = random_floats(size_t(dims[0] * dims[1]), seed++, 0.06f);
-            bytes.assign(reinterpret_cast<const uint8_t*>(v.data()), reinterpret_cast<const uint8_t*>(v.data() + v.size()));
-        }
-        w.add_tensor(t.name, t.type, dims, bytes);
-    }
-    w.write(to);
-}
-
-}  // namespace
 
 class TestVulkanAttention : public QObject {
     Q_OBJECT
@@ -98,7 +63,8 @@ private slots:
         if (std::sscanf(file.toUtf8().constData(), "heads %dx%d", &n_head, &head_dim) == 2) {
             KINGLET_REQUIRE_SHARED(base, "models/tiny-llama-f32.gguf");
             path = dir.filePath("heads.gguf");
-            write_head_model(base.toStdString(), path.toStdString(), n_head, head_dim);
+            kinglet_test::rewrite_attention_heads(*GgufFile::open(base.toStdString()), n_head, 1, head_dim,
+                                                  path.toStdString());
         } else {
             KINGLET_REQUIRE_SHARED(shared_path, file);
             path = shared_path;
