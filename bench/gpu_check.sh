@@ -13,8 +13,11 @@
 #      KINGLET_MAX_BATCH=512 (prompt batches of 512), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of
 #      2048 values or more, the down projection's, take two subgroups each: half the loads per lane).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
-# Arguments choose steps: devices, tests, profile, depth, ab:K=V (any switch); default: all of the above.
-# GPU_CHECK_REPS (3) and GPU_CHECK_AB_ARGS (more bench/ab.sh arguments, e.g. "--types Q8_0") trim it.
+#   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
+# Arguments choose steps: devices, tests, profile, depth, ab:K=V (any switch), base; default: all of the above.
+# GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs; by default the
+# 0.5B Q4_K_M shape only) and GPU_CHECK_BASE_ARGS (the base step's; by default both shapes in
+# Q4_K_M and Q8_0: the figures issue 6 asks for) size it. All steps: about 6 minutes on an H200 (estimated).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +53,7 @@ synth() {
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1
-                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512 ab:KINGLET_VK_MATVEC_WIDE=2048)
+                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512 ab:KINGLET_VK_MATVEC_WIDE=2048 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -73,7 +76,14 @@ for step in "${steps[@]}"; do
       KINGLET_VK_PROFILE=1 timeout 100 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 32 -d 2048 -r 1 --backend vulkan ;;
     ab:*)
       timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
-        --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;
+        --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:---presets qwen2.5-0.5b --types Q4_K_M} ;;
+    base)  # A = the packed baseline build, B = this one
+      if [ -x "$k/bin/kinglet-cli-base" ]; then
+        timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli-base" --b "$k/bin/kinglet-cli" \
+          --backend vulkan -r "$reps" ${GPU_CHECK_BASE_ARGS:-}
+      else
+        echo "no baseline packed (GPU_PACK_BASE_REV=REV bash bench/gpu_pack.sh)"
+      fi ;;
     *) echo "unknown step $step" ;;
   esac
 done

@@ -7,6 +7,8 @@
 # Then one device call runs everything (bench/gpu_check.sh), e.g. with the device tool:
 #   run(command="bash bench/gpu_check.sh", carry=[".gpu"], timeout_s=540)
 # The tool carries at most 64 MiB: the pack is xz-compressed and checked against that.
+# GPU_PACK_BASE_REV=REV also builds REV's kinglet-cli (engine only, in .gpu-base/, once per REV)
+# and packs it as kinglet-cli-base, for gpu_check's `base` step: this build against that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${KINGLET_SHARED_DIR:-../shared}
@@ -15,6 +17,18 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/k/bin" "$stage/k/lib" .gpu/debs
 for b in "${bins[@]}"; do cp "build/bin/$b" "$stage/k/bin/"; done
+if [ -n "${GPU_PACK_BASE_REV:-}" ]; then
+  rev=$(git rev-parse --verify "$GPU_PACK_BASE_REV^{commit}")
+  if [ "$(cat .gpu-base/rev 2>/dev/null)" != "$rev" ]; then
+    rm -rf .gpu-base && mkdir -p .gpu-base/src
+    git archive "$rev" | tar -x -C .gpu-base/src
+    cmake -S .gpu-base/src -B .gpu-base/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKINGLET_ENGINE_ONLY=ON \
+      -DKINGLET_BUILD_TESTS=OFF >/dev/null
+    cmake --build .gpu-base/build --target kinglet-cli -j "$(nproc)"
+    echo "$rev" > .gpu-base/rev
+  fi
+  cp .gpu-base/build/bin/kinglet-cli "$stage/k/bin/kinglet-cli-base"
+fi
 # Every library the programs load, except the C library's own (the machine has those).
 for b in "${bins[@]}"; do ldd "build/bin/$b"; done | awk '$3 ~ /^\// {print $3}' | sort -u |
   grep -vE '/(libc|libm|libdl|libpthread|librt|libresolv|ld-linux[^/]*)\.so' |
@@ -34,7 +48,7 @@ tar -C "$stage" -cf - k | xz -T0 -6 > .gpu/pack.tar.xz
 # The loader and its GL/EGL companions, as Debian packages for dpkg -x (no apt on the machine).
 rm -f .gpu/debs/*.deb
 (cd .gpu/debs && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null 2>&1)
-grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+for d in /.gpu/ /.gpu-base/; do grep -qx "$d" .git/info/exclude 2>/dev/null || echo "$d" >> .git/info/exclude; done
 bytes=$(du -cb .gpu | tail -1 | cut -f1)
 echo "gpu_pack: .gpu holds $((bytes >> 20)) MiB (the device tool carries 64 MiB at most)"
 [ "$bytes" -lt $((64 << 20)) ] || { echo "gpu_pack: too big to carry" >&2; exit 1; }

@@ -19,26 +19,54 @@ layout(binding = 0) readonly buffer Q { float q[]; };
 layout(binding = 1) readonly buffer KC { uint kc[]; };
 layout(binding = 2) readonly buffer VC { uint vc[]; };
 layout(binding = 3) buffer A { float att[]; };
-// Split mode (split > 0, decode over a long context): workgroup z takes keys
-// [start + z * split, start + (z + 1) * split) only and writes its running max, sum and
-// unnormalised output to part[]; attention_merge.comp combines the pieces. More workgroups
-// than heads keep a GPU busy when one token attends to thousands of keys.
-layout(binding = 5) buffer Part { float part[]; };
 // pos0 of this batch: positions[pos_slot] (a buffer, so that recorded commands can be reused).
 layout(binding = 4) readonly buffer Pos { uint positions[]; };
+// Split mode (a grid of several pieces in z; decode over a long context): piece z takes its
+// share of the keys, writes its running max, sum and unnormalised output to part[], and counts
+// itself in done[] for its (token, head); the piece that counts last merges them all into Att
+// and sets the count back to 0. More workgroups than heads keep a GPU busy when one token
+// attends to thousands of keys, without a merge dispatch (and its barrier) after them. The
+// share is worked out here from the batch's last position, so that one recorded command buffer
+// serves every decode step.
+layout(binding = 5) coherent buffer Part { float part[]; };
+layout(binding = 6) coherent buffer Done { uint done[]; };
 layout(push_constant) uniform P {
     uint n_head, group, head_dim, kv_dim, pos_slot, window;
     float scale;
-    uint rows, split;
+    uint rows;
     float softcap;  // > 0: scores become softcap * tanh(score / softcap) (Gemma 2)
 } p;
 
 const uint WG = 256u, CHUNK = 64u, LANES_PER_KEY = WG / CHUNK;
 shared float qs[512];           // the head's query (head_dim <= 512)
-shared float partial[WG];       // a score's 4 shares, then the output groups' sums (below)
+shared float partial[WG];       // the 4 shares of each key's score
 shared float sp[CHUNK];         // the chunk's scores, then their weights exp(s - M)
 shared uint rowbase[CHUNK];     // word index of key c's head in the cache
 shared float out_sum[2u * WG];  // output: [group][value], groups x head_dim <= 2 x 256
+shared bool merges;             // split mode: this piece was the last of its (token, head)
+
+// Keys per piece in split mode: the last token's visible keys shared out in whole chunks.
+uint piece_keys(uint pos0) {
+    const uint pos_last = pos0 + gl_NumWorkGroups.y - 1u;
+    const uint start_last = (p.window > 0u && pos_last + 1u > p.window) ? pos_last + 1u - p.window : 0u;
+    const uint per_piece = (pos_last - start_last + gl_NumWorkGroups.z) / gl_NumWorkGroups.z;
+    return (per_piece + CHUNK - 1u) / CHUNK * CHUNK;
+}
+
+// Split mode, the last piece: the softmax over all keys is sum_i o_i e^(M_i - M) / sum_i L_i e^(M_i - M),
+// M = max_i M_i. A piece that saw no key has M = -1e30 and L = 0 and adds nothing.
+void merge_pieces(uint base, uint qbase) {
+    const uint D = p.head_dim, stride = D + 2u, n = gl_NumWorkGroups.z;
+    float M = -1e30;
+    for (uint i = 0u; i < n; ++i) M = max(M, part[base + i * stride]);
+    float L = 0.0;
+    for (uint i = 0u; i < n; ++i) L += part[base + i * stride + 1u] * exp(part[base + i * stride] - M);
+    for (uint d = gl_LocalInvocationID.x; d < D; d += WG) {
+        float o = 0.0;
+        for (uint i = 0u; i < n; ++i) o += part[base + i * stride + 2u + d] * exp(part[base + i * stride] - M);
+        att[qbase + d] = o / L;
+    }
+}
 
 void main() {
     const uint pos0 = positions[p.pos_slot];
@@ -48,8 +76,10 @@ void main() {
     const uint start = (p.window > 0u && pos + 1u > p.window) ? pos + 1u - p.window : 0u;
     const uint qbase = t * p.n_head * D + head * D;
     const uint piece = gl_WorkGroupID.z;
-    const uint lo = start + piece * p.split;
-    const uint hi = p.split > 0u ? min(pos, lo + p.split - 1u) : pos;
+    const bool split = gl_NumWorkGroups.z > 1u;
+    const uint keys = split ? piece_keys(pos0) : 0u;
+    const uint lo = start + piece * keys;
+    const uint hi = split ? min(pos, lo + keys - 1u) : pos;
     for (uint d = tid; d < D; d += WG) qs[d] = q[qbase + d];
 
     // Scoring: key sc_key of the chunk, words sc_lane, sc_lane + 4, ...
@@ -129,13 +159,13 @@ void main() {
         out_sum[og * D + 2u * ow + 1u] = acc.y;
     }
     barrier();
+    const uint base = (t * p.n_head + head) * gl_NumWorkGroups.z * (D + 2u), pbase = base + piece * (D + 2u);
     for (uint d = tid; d < D; d += WG) {
         float o = 0.0;
         for (uint g = 0u; g < groups; ++g) o += out_sum[g * D + d];
-        if (p.split == 0u) {
+        if (!split) {
             att[qbase + d] = o / L;
         } else {
-            const uint pbase = ((t * p.n_head + head) * gl_NumWorkGroups.z + piece) * (D + 2u);
             part[pbase + 2u + d] = o;
             if (d == 0u) {
                 part[pbase] = M;
@@ -143,4 +173,18 @@ void main() {
             }
         }
     }
+    if (!split) return;
+    // This piece's part is written and made visible before it counts itself; the piece that
+    // counts last sees every other part.
+    memoryBarrierBuffer();
+    barrier();
+    if (tid == 0u) {
+        const uint idx = t * p.n_head + head;
+        merges = atomicAdd(done[idx], 1u) == gl_NumWorkGroups.z - 1u;
+        if (merges) atomicExchange(done[idx], 0u);  // ready for the next dispatch: every piece has counted
+    }
+    barrier();
+    if (!merges) return;
+    memoryBarrierBuffer();
+    merge_pieces(base, qbase);
 }

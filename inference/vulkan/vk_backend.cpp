@@ -65,8 +65,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     p_embed_ = std::make_unique<vk::Pipeline>(*dev_, "embed", 3, sizeof(EmbedPush), 0b100);
     p_rmsnorm_ = std::make_unique<vk::Pipeline>(*dev_, "rmsnorm", 3, sizeof(RmsPush), 0b100);
     p_rope_store_kv_ = std::make_unique<vk::Pipeline>(*dev_, "rope_store_kv", 9, sizeof(RopeStoreKvPush), 0b11001);
-    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 6, sizeof(AttentionPush), 0b101000);
-    p_attention_merge_ = std::make_unique<vk::Pipeline>(*dev_, "attention_merge", 2, sizeof(AttentionMergePush), 0b10);
+    p_attention_ = std::make_unique<vk::Pipeline>(*dev_, "attention", 7, sizeof(AttentionPush), 0b1101000);
     p_eltwise_ = std::make_unique<vk::Pipeline>(*dev_, "eltwise", 2, sizeof(EltwisePush), 0b1);
     p_matmul_reduce_ = std::make_unique<vk::Pipeline>(*dev_, "matmul_reduce", 3, sizeof(MatmulReducePush), 0b10);
     // KINGLET_VK_NO_PROMPT_ATTENTION=1 sends prompts to the decode attention kernel (A/B runs).
@@ -132,10 +131,16 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     }
     tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
     unused_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
-    // Split-attention pieces: up to kMatvecTokens tokens x heads x pieces x (head size + 2).
-    const size_t max_pieces = size_t(shape.n_ctx) / kAttnPiece + 1;
-    attn_pieces_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * max_pieces * (h.head_dim + 2) * 4,
+    // Split decode attention: enough pieces for two workgroups per compute unit from one
+    // token's heads (at least 4: drivers that do not tell their units get 4).
+    const uint32_t units = dev_->info().compute_units;
+    attn_pieces_per_head_ = std::clamp<uint32_t>(units ? ceil_div(2 * units, size_t(h.n_head)) : 4, 4, kAttnMaxPieces);
+    // Up to kMatvecTokens tokens x heads x pieces x (head size + 2); a count per token and head.
+    attn_pieces_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * attn_pieces_per_head_ * (h.head_dim + 2) * 4,
                               vk::Buffer::Kind::DeviceLocal);
+    attn_done_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * 4, vk::Buffer::Kind::DeviceLocal);
+    const std::vector<uint32_t> zeros(size_t(kMatvecTokens) * h.n_head, 0);
+    vk::upload(*dev_, attn_done_, 0, zeros.data(), zeros.size() * 4);
     positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
     positions_used_ = 0;
     tokens_used_ = 0;
@@ -362,7 +367,9 @@ void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, flo
     // Keys the last token sees: with few tokens and many keys, split them across workgroups.
     const int pos_last = pos0 + n_tokens - 1;
     const int visible = pos_last + 1 - (window > 0 ? std::max(0, pos_last + 1 - window) : 0);
-    const int pieces = n_tokens <= kMatvecTokens && visible > 2 * kAttnPiece ? (visible + kAttnPiece - 1) / kAttnPiece : 1;
+    // The count changes once, at kAttnSplitFrom keys: decode steps before and after reuse their
+    // recorded commands (each piece's share of the keys is worked out in the shader).
+    const uint32_t pieces = n_tokens <= kMatvecTokens && visible > kAttnSplitFrom ? attn_pieces_per_head_ : 1;
     const uint32_t rows = uint32_t(kv_layer_rows(h, layer, shape_.n_ctx, shape_.max_tokens));
     if (n_tokens > kMatvecTokens && p_attention_prompt_ && h.head_dim <= kPromptAttnMaxHeadDim) {
         // Tiles of 16 tokens (8 for heads over 128 values) of one head.
@@ -378,17 +385,11 @@ void VulkanBackend::attention(int layer, int n_tokens, int pos0, int window, flo
     }
     AttentionPush p{uint32_t(h.n_head), uint32_t(h.n_head / h.n_head_kv), uint32_t(h.head_dim), uint32_t(h.kv_dim()),
                     position_slot(pos0), uint32_t(std::max(window, 0)), scale,
-                    rows, pieces > 1 ? uint32_t(kAttnPiece) : 0u,
-                    softcap};
+                    rows, softcap};
     seq_->dispatch(*p_attention_,
                    {vk::whole(act(Act::Q)), vk::whole(k_cache_[layer]), vk::whole(v_cache_[layer]), vk::whole(act(Act::Att)),
-                    vk::whole(positions_), vk::whole(attn_pieces_)},
-                   &p, uint32_t(h.n_head), uint32_t(n_tokens), uint32_t(pieces));
-    if (pieces > 1) {
-        AttentionMergePush m{uint32_t(h.n_head), uint32_t(h.head_dim), uint32_t(pieces)};
-        seq_->dispatch(*p_attention_merge_, {vk::whole(attn_pieces_), vk::whole(act(Act::Att))}, &m, uint32_t(h.n_head),
-                       uint32_t(n_tokens));
-    }
+                    vk::whole(positions_), vk::whole(attn_pieces_), vk::whole(attn_done_)},
+                   &p, uint32_t(h.n_head), uint32_t(n_tokens), pieces);
 }
 
 // x op= y over n values, in pieces that fit one binding (a batch of logits may not).

@@ -121,7 +121,7 @@ private:
 
     std::unique_ptr<vk::VulkanDevice> dev_;
     std::unique_ptr<vk::CommandSequence> seq_;
-    std::unique_ptr<vk::Pipeline> p_attention_merge_, p_matmul_reduce_;
+    std::unique_ptr<vk::Pipeline> p_matmul_reduce_;
     std::unique_ptr<vk::Pipeline> p_attention_prompt_;  // null where the device has too little shared memory
     std::unique_ptr<vk::Pipeline> p_embed_, p_rmsnorm_, p_rope_store_kv_, p_attention_,
         p_eltwise_;
@@ -147,6 +147,8 @@ private:
     size_t split_floats_ = 0;      // floats each holds
     size_t split_turn_ = 0;        // the next product's buffer
     vk::Buffer attn_pieces_;  // split attention: per piece max, sum and unnormalised output
+    vk::Buffer attn_done_;    // split attention: pieces finished per (token, head); 0 between dispatches
+    uint32_t attn_pieces_per_head_ = 1;  // pieces of a split decode attention
     vk::Buffer unused_;     // bound where a shader's optional input is absent (no bias, ...); never written
     vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit
     size_t positions_used_ = 0;

@@ -39,14 +39,13 @@ struct RopeStoreKvPush {
     uint32_t q_norm, k_norm;
     float eps;
 };
-struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows, split; float softcap; };
+struct AttentionPush { uint32_t n_head, group, head_dim, kv_dim, pos_slot, window; float scale; uint32_t rows; float softcap; };
 struct AttentionPromptPush {
     uint32_t n_head, group, head_dim, kv_dim, pos_slot, window;
     float scale;
     uint32_t rows, n_tokens, bq;
     float softcap;
 };
-struct AttentionMergePush { uint32_t n_head, head_dim, n_pieces; };
 struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 
 // eltwise.comp's ops; SiLU and GELU are also matvec.glsl's p.glu (activation.glsl's codes).
@@ -54,9 +53,10 @@ constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device has
 constexpr int kMatvecTokens = 4;        // TT in matvec.comp: batches up to this size take the decode kernel
 constexpr uint32_t kTile = 64;          // BM = BN in matmul.comp
-// Decode attention over more than 2 x kAttnPiece keys is split into pieces of kAttnPiece keys,
-// each its own workgroup, then merged (attention_merge.comp).
-constexpr int kAttnPiece = 256;
+// Decode attention over more than kAttnSplitFrom keys is split into pieces, a workgroup each,
+// merged by the last piece to finish (attention.comp); up to kAttnMaxPieces per (token, head).
+constexpr int kAttnSplitFrom = 128;
+constexpr int kAttnMaxPieces = 32;
 constexpr int kMaxHeadDim = 512;        // attention.comp holds a query of up to 512 values
 // attention_prompt.comp: heads up to 256 values, and the shared memory it declares.
 constexpr int kPromptAttnMaxHeadDim = 256;

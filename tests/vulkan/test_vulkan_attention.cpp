@@ -1,12 +1,14 @@
 // Attention on whatever Vulkan device there is (lavapipe in CI): rope_store_kv, then attention
-// over two batches (the second attends to cache rows the first wrote), against the same
+// over batch after batch (each attends to cache rows the ones before wrote), against the same
 // steps on the host. Batches of more than 4 tokens take the prompt kernel
 // (attention_prompt.comp: tiles of 16 tokens, or 8 for heads over 128 values, keys in chunks
 // of 32), smaller ones the decode kernel (attention.comp). No device: fail under CI, skip
 // elsewhere.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "gguf/gguf_file.h"
 #include "gguf_rewrite.h"
@@ -22,37 +24,43 @@ class TestVulkanAttention : public QObject {
 private slots:
     void attention_data() {
         QTest::addColumn<QString>("file");  // "heads NxD": tiny-llama rewritten to N heads of D values
-        QTest::addColumn<int>("n1");
-        QTest::addColumn<int>("n2");
+        QTest::addColumn<QString>("batches");  // tokens per batch, one after another
         QTest::addColumn<int>("window");
         QTest::addColumn<int>("rope");  // 0: no rotation, 1: normal, 2: NEOX (partial, with factors)
         QTest::addColumn<float>("softcap");
         QTest::addColumn<bool>("decode_kernel");  // prompts through attention.comp too
         const QString llama = "models/tiny-llama-f32.gguf";
-        QTest::newRow("causal") << llama << 12 << 7 << 0 << 0 << 0.0f << false;
-        QTest::newRow("window 5") << llama << 12 << 7 << 5 << 0 << 0.0f << false;
-        QTest::newRow("causal, rope") << llama << 12 << 7 << 0 << 1 << 0.0f << false;
-        QTest::newRow("window 5, rope neox") << llama << 12 << 7 << 5 << 2 << 0.0f << false;
-        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << llama << 12 << 7 << 0 << 1 << 0.3f << false;
+        QTest::newRow("causal") << llama << "12,7" << 0 << 0 << 0.0f << false;
+        QTest::newRow("window 5") << llama << "12,7" << 5 << 0 << 0.0f << false;
+        QTest::newRow("causal, rope") << llama << "12,7" << 0 << 1 << 0.0f << false;
+        QTest::newRow("window 5, rope neox") << llama << "12,7" << 5 << 2 << 0.0f << false;
+        QTest::newRow("causal, scores capped at 0.3 (Gemma 2)") << llama << "12,7" << 0 << 1 << 0.3f << false;
         // Several tiles and key chunks; a window that starts inside a chunk; then decode.
-        QTest::newRow("long") << llama << 45 << 38 << 0 << 1 << 0.0f << false;
-        QTest::newRow("long, window 20") << llama << 45 << 38 << 20 << 2 << 0.0f << false;
-        QTest::newRow("long, then 3 decode tokens") << llama << 45 << 3 << 0 << 1 << 0.0f << false;
-        QTest::newRow("head 128 (Gemma 3 shape)") << "models/tiny-gemma3-f16.gguf" << 45 << 38 << 0 << 2 << 0.0f << false;
-        QTest::newRow("head 256") << "heads 1x256" << 45 << 38 << 0 << 1 << 0.0f << false;
-        QTest::newRow("head 256, window 20, capped") << "heads 1x256" << 45 << 38 << 20 << 1 << 0.5f << false;
+        QTest::newRow("long") << llama << "45,38" << 0 << 1 << 0.0f << false;
+        QTest::newRow("long, window 20") << llama << "45,38" << 20 << 2 << 0.0f << false;
+        QTest::newRow("long, then 3 decode tokens") << llama << "45,3" << 0 << 1 << 0.0f << false;
+        QTest::newRow("head 128 (Gemma 3 shape)") << "models/tiny-gemma3-f16.gguf" << "45,38" << 0 << 2 << 0.0f << false;
+        QTest::newRow("head 256") << "heads 1x256" << "45,38" << 0 << 1 << 0.0f << false;
+        QTest::newRow("head 256, window 20, capped") << "heads 1x256" << "45,38" << 20 << 1 << 0.5f << false;
         // attention.comp over whole batches: several 64-key chunks, windows that start inside one,
         // heads whose words do not fill its 4-lane scoring or 8-key output batches evenly.
-        QTest::newRow("decode kernel: long") << llama << 45 << 38 << 0 << 1 << 0.0f << true;
-        QTest::newRow("decode kernel: long, window 20, capped") << llama << 45 << 38 << 20 << 2 << 0.3f << true;
-        QTest::newRow("decode kernel: 3 heads of 72") << "heads 3x72" << 70 << 30 << 0 << 1 << 0.0f << true;
-        QTest::newRow("decode kernel: 2 heads of 512, window 50") << "heads 2x512" << 45 << 38 << 50 << 2 << 0.0f << true;
-        QTest::newRow("decode kernel: head 256") << "heads 1x256" << 45 << 38 << 0 << 1 << 0.0f << true;
+        QTest::newRow("decode kernel: long") << llama << "45,38" << 0 << 1 << 0.0f << true;
+        QTest::newRow("decode kernel: long, window 20, capped") << llama << "45,38" << 20 << 2 << 0.3f << true;
+        QTest::newRow("decode kernel: 3 heads of 72") << "heads 3x72" << "70,30" << 0 << 1 << 0.0f << true;
+        QTest::newRow("decode kernel: 2 heads of 512, window 50") << "heads 2x512" << "45,38" << 50 << 2 << 0.0f << true;
+        QTest::newRow("decode kernel: head 256") << "heads 1x256" << "45,38" << 0 << 1 << 0.0f << true;
+        // Decode over more than 128 keys: pieces of keys, merged by the last piece to finish;
+        // step after step (the pieces' counts start at 0 again), 3-token steps whose tokens see
+        // different numbers of keys, pieces left empty (129 keys), windows, capped scores.
+        QTest::newRow("split decode") << llama << "200,1,1,3,1" << 0 << 1 << 0.0f << false;
+        QTest::newRow("split decode, 129 keys") << llama << "128,1" << 0 << 1 << 0.0f << false;
+        QTest::newRow("split decode, window 150, capped") << llama << "190,2,1" << 150 << 2 << 0.4f << false;
+        QTest::newRow("split decode, heads of 512") << "heads 2x512" << "180,1,3" << 0 << 1 << 0.0f << false;
+        QTest::newRow("split decode, 3 heads of 72, window 200") << "heads 3x72" << "300,4,1" << 200 << 1 << 0.0f << false;
     }
     void attention() {
         QFETCH(QString, file);
-        QFETCH(int, n1);
-        QFETCH(int, n2);
+        QFETCH(QString, batches);
         QFETCH(int, window);
         QFETCH(int, rope);
         QFETCH(float, softcap);
@@ -72,7 +80,10 @@ private slots:
         const ScopedEnv no_prompt_kernel("KINGLET_VK_NO_PROMPT_ATTENTION", decode_kernel ? "1" : nullptr);
         REQUIRE_VULKAN(backend);
         const auto model = Model::load(path.toStdString());
-        backend->init(*model, BackendShape{std::max(n1, n2), n1 + n2 + 8});
+        std::vector<int> sizes;
+        for (const QString& b : batches.split(',')) sizes.push_back(b.toInt());
+        const int n_ctx = std::accumulate(sizes.begin(), sizes.end(), 0) + 8;
+        backend->init(*model, BackendShape{*std::max_element(sizes.begin(), sizes.end()), n_ctx});
         auto* vk = dynamic_cast<VulkanBackend*>(backend.get());
         const Hparams& h = model->hparams();
         const int D = h.head_dim, KV = h.kv_dim(), Q = h.q_dim(), group = h.n_head / h.n_head_kv;
@@ -82,8 +93,8 @@ private slots:
                                      : RopeTable{};
         std::vector<float> kall, vall;
         std::vector<float> got, want;
-        for (int batch = 0; batch < 2; ++batch) {
-            const int nt = batch ? n2 : n1, pos0 = batch ? n1 : 0;  // the second batch right after the first
+        for (int batch = 0, pos0 = 0; batch < int(sizes.size()); pos0 += sizes[size_t(batch)], ++batch) {
+            const int nt = sizes[size_t(batch)];  // each batch right after the one before
             auto k = random_floats(size_t(nt) * KV, 100 + batch), v = random_floats(size_t(nt) * KV, 200 + batch);
             auto q = random_floats(size_t(nt) * Q, 300 + batch);
             vk->write_act(Act::K, k.data(), k.size());
