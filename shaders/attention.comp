@@ -40,7 +40,9 @@ layout(push_constant) uniform P {
 const uint WG = 256u, CHUNK = 64u, LANES_PER_KEY = WG / CHUNK;
 shared float qs[512];           // the head's query (head_dim <= 512)
 shared float partial[WG];       // the 4 shares of each key's score
-shared float sp[CHUNK];         // the chunk's scores, then their weights exp(s - M)
+shared float sp[CHUNK];         // the chunk's scores
+shared float pw[CHUNK];         // their weights exp(s - M), M the running max
+shared float chunk_max, chunk_scale, weight_sum;  // from invocation 0 to all
 shared uint rowbase[CHUNK];     // word index of key c's head in the cache
 shared float out_sum[2u * WG];  // output: [group][value], groups x head_dim <= 2 x 256
 shared bool merges;             // split mode: this piece was the last of its (token, head)
@@ -123,19 +125,28 @@ void main() {
             sp[tid] = s;
         }
         barrier();
-        // Unrolled over the whole chunk (scores past n are -1e30, weights 0) so that the
-        // shared-memory reads are issued back to back rather than one per loop trip.
-        float Mn = M;
-        [[unroll]] for (uint c = 0u; c < CHUNK; ++c) Mn = max(Mn, sp[c]);
-        barrier();  // every invocation has read the scores
-        if (tid < CHUNK) sp[tid] = tid < n ? exp(sp[tid] - Mn) : 0.0;
+        // The first CHUNK invocations find the new running max (each the same, from the same
+        // reads: no further barrier) and their key's weight; the others wait at the barrier.
+        // Unrolled over the whole chunk (scores past n are -1e30) so that the shared reads are
+        // issued back to back.
+        if (tid < CHUNK) {
+            float Mn = M;
+            [[unroll]] for (uint c = 0u; c < CHUNK; ++c) Mn = max(Mn, sp[c]);
+            pw[tid] = tid < n ? exp(sp[tid] - Mn) : 0.0;
+            if (tid == 0u) {
+                chunk_max = Mn;
+                chunk_scale = exp(M - Mn);
+            }
+        }
         barrier();
-        const float f = exp(M - Mn);
-        float sum = 0.0;
-        [[unroll]] for (uint c = 0u; c < CHUNK; ++c) sum += sp[c];
-        L = L * f + sum;
-        M = Mn;
+        const float f = chunk_scale;
+        M = chunk_max;
         acc *= f;
+        if (tid == 0u) {  // the running sum of the weights, kept by invocation 0
+            float sum = 0.0;
+            [[unroll]] for (uint c = 0u; c < CHUNK; ++c) sum += pw[c];
+            L = L * f + sum;
+        }
         if (og < groups) {
             // Rows past the chunk's last key are read again from its first (rowbase[0]) and
             // dropped by a select: their values could be anything, even NaN.
@@ -147,18 +158,20 @@ void main() {
                 }
                 [[unroll]] for (uint u = 0u; u < 8u; ++u) {
                     const uint c = c1 + u * groups;
-                    acc += c < n ? sp[c] * unpackHalf2x16(vw[u]) : vec2(0.0);
+                    acc += c < n ? pw[c] * unpackHalf2x16(vw[u]) : vec2(0.0);
                 }
             }
         }
-        barrier();  // partial, sp and rowbase are rewritten by the next chunk
+        barrier();  // partial, sp, pw and rowbase are rewritten by the next chunk
     }
-    // The output groups' sums.
+    // The output groups' sums, and the weights' sum for every invocation.
+    if (tid == 0u) weight_sum = L;
     if (og < groups) {
         out_sum[og * D + 2u * ow] = acc.x;
         out_sum[og * D + 2u * ow + 1u] = acc.y;
     }
     barrier();
+    L = weight_sum;
     const uint base = (t * p.n_head + head) * gl_NumWorkGroups.z * (D + 2u), pbase = base + piece * (D + 2u);
     for (uint d = tid; d < D; d += WG) {
         float o = 0.0;
