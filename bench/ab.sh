@@ -35,7 +35,9 @@ mkdir -p "$models"
 # One bench run (-r 1): prints "pp tg" in tok/s.
 run() {  # run CLI "ENV" FILE
   local out
-  out=$(env $2 "$1" bench -m "$3" -p "$pp" -n "$tg" -d "$depth" -r 1 --backend "$backend" --json 2>/dev/null | grep '^{')
+  local at=()  # -d only when asked for: older builds (a baseline) do not know it
+  [ "$depth" -gt 0 ] && at=(-d "$depth")
+  out=$(env $2 "$1" bench -m "$3" -p "$pp" -n "$tg" "${at[@]}" -r 1 --backend "$backend" --json 2>/dev/null | grep '^{')
   python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["pp_tps"], j["tg_tps"])' "$out"
 }
 

@@ -12,8 +12,8 @@
 #      attention one token per workgroup), KINGLET_VK_NO_FUSION=1 (decode fusion off),
 #      KINGLET_MAX_BATCH=512 (prompt batches of 512), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of
 #      2048 values or more, the down projection's, take two subgroups each: half the loads per lane).
-# Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
 #   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
+# Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
 # Arguments choose steps: devices, tests, profile, depth, ab:K=V (any switch), base; default: all of the above.
 # GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs; by default the
 # 0.5B Q4_K_M shape only) and GPU_CHECK_BASE_ARGS (the base step's; by default both shapes in
