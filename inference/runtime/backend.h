@@ -32,12 +32,13 @@ struct MatmulEpilogue {
 };
 
 // One of several matmuls that read the same input: rows row0 .. row0 + n_out of w into out
-// (n_out wide), plus bias.
+// (n_out wide), plus bias, times scale: out = scale * (W in + bias).
 struct MatmulPart {
     const TensorInfo* w = nullptr;
     int64_t row0 = 0, n_out = 0;
     Act out = Act::Tmp;
     const TensorInfo* bias = nullptr;
+    float scale = 1.0f;
 };
 
 // Per-head RMSNorms of Q and K (Qwen3, Gemma 3, OLMo 2) before the rotation; null: none.
@@ -79,14 +80,15 @@ public:
     // Several matmuls of the same input (Q, K and V; gate and up). A backend may run them as
     // one (a GPU: one dispatch instead of three); by default they run one after another.
     virtual void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
-        for (const MatmulPart& p : parts) matmul(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias});
+        for (const MatmulPart& p : parts) matmul(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias, false, p.scale});
     }
-    // matmul_parts of rmsnorm(in) * norm (a block's input norm), XN left unspecified. A backend
-    // may fold the norm into the matrix kernel (a GPU decode step: a dispatch fewer per block);
-    // by default the normalised rows are written to XN first.
+    // matmul_parts of rmsnorm(in[in_row0 + t]) * norm for t < n_tokens (a block's input norm, or
+    // the final norm before the output matrix), XN left unspecified. A backend may fold the norm
+    // into the matrix kernel (a GPU decode step: a dispatch fewer); by default the normalised
+    // rows are written to XN first.
     virtual void norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
-                                   std::initializer_list<MatmulPart> parts) {
-        rmsnorm(Act::XN, in, norm, n_tokens, int(parts.begin()->w->ne[0]), eps);
+                                   std::initializer_list<MatmulPart> parts, int in_row0 = 0) {
+        rmsnorm(Act::XN, in, norm, n_tokens, int(parts.begin()->w->ne[0]), eps, in_row0);
         matmul_parts(Act::XN, n_tokens, parts);
     }
     // The attention block's input: Q, K, V = rmsnorm(in) * norm times the parts q, k, v, then

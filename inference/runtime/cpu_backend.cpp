@@ -74,19 +74,18 @@ void CpuBackend::rmsnorm(Act out, Act in, const TensorInfo& w, int n_rows, int r
 
 void CpuBackend::matmul(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
                         const MatmulEpilogue& epi) {
-    const MatmulPart part{&w, row0, n_out, out, epi.bias};
-    run_matmuls(in, n_tokens, &part, &part + 1, epi.accumulate, epi.scale);
+    const MatmulPart part{&w, row0, n_out, out, epi.bias, epi.scale};
+    run_matmuls(in, n_tokens, &part, &part + 1, epi.accumulate);
 }
 
 void CpuBackend::matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) {
     for (const MatmulPart* p = parts.begin(); p < parts.end(); p += kMaxJobs)
-        run_matmuls(in, n_tokens, p, std::min(p + kMaxJobs, parts.end()), false, 1.0f);
+        run_matmuls(in, n_tokens, p, std::min(p + kMaxJobs, parts.end()), false);
 }
 
 // The parts' products as one parallel region (one wake-up and one barrier for Q|K|V), then
 // their biases and scale; an accumulating product is written to residual_ and added to its output.
-void CpuBackend::run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate,
-                             float scale) {
+void CpuBackend::run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate) {
     MatMulJob jobs[kMaxJobs];
     int n = 0;
     for (const MatmulPart* p = first; p != last; ++p, ++n) {
@@ -104,6 +103,7 @@ void CpuBackend::run_matmuls(Act in, int n_tokens, const MatmulPart* first, cons
     }
     matmul_.run(pool_, buf(in), n_tokens, jobs, n);
     for (const MatmulPart* p = first; p != last; ++p) {
+        const float scale = p->scale;
         if (!accumulate && !p->bias && scale == 1.0f) continue;
         for (int t = 0; t < n_tokens; ++t) {
             float* o = buf(p->out) + size_t(t) * p->n_out;

@@ -36,7 +36,7 @@ public:
 
 private:
     static constexpr int kMaxJobs = 3;  // products run as one parallel region
-    void run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate, float scale);
+    void run_matmuls(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, bool accumulate);
     float* buf(Act a) { return bufs_[static_cast<int>(a)].get(); }
     const std::vector<float>& floats_of(const TensorInfo& t);  // small tensors, converted once
 

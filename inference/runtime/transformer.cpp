@@ -65,7 +65,6 @@ void Transformer::forward(const TokenId* tokens, int n, int pos0, std::vector<fl
 void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* logits, bool all_logits) {
     Backend& b = *backend_;
     const ModelWeights& w = model_.weights();
-    const int E = h_.n_embd;
 
     b.embed(tokens, n, h_.embed_scale);
     for (int l = 0; l < h_.n_layer; ++l) {
@@ -77,8 +76,8 @@ void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* l
     // Final norm and output projection, only for the rows whose logits are wanted.
     const int first = all_logits ? 0 : n - 1;
     const int rows = n - first;
-    b.rmsnorm(Act::XN, Act::X, *w.output_norm, rows, E, h_.norm_eps, first);
-    b.matmul(*w.output, Act::XN, Act::Logits, rows, 0, h_.n_vocab, {nullptr, false, 1.0f / h_.logit_scale});
+    const MatmulPart head{w.output, 0, h_.n_vocab, Act::Logits, nullptr, 1.0f / h_.logit_scale};
+    b.norm_matmul_parts(Act::X, *w.output_norm, h_.norm_eps, rows, {head}, first);
     if (h_.final_logit_softcap > 0) b.softcap(Act::Logits, size_t(rows) * h_.n_vocab, h_.final_logit_softcap);
     b.read_logits(logits, size_t(rows) * h_.n_vocab);
 }

@@ -33,7 +33,7 @@ public:
                 const MatmulEpilogue& epi = {}) override;
     void matmul_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts) override;
     void norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
-                           std::initializer_list<MatmulPart> parts) override;
+                           std::initializer_list<MatmulPart> parts, int in_row0 = 0) override;
     void ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& gate,
                      const MatmulPart& up, FfnActivation act) override;
     void qkv_rope_store_kv(Act in, const TensorInfo& norm, float eps, int n_tokens, const MatmulPart& q,
@@ -50,6 +50,7 @@ public:
     void write_act(Act a, const float* src, size_t n) override;
     const VulkanDeviceInfo& device_info() const { return dev_->info(); }
     size_t dispatch_count() const { return seq_->dispatches(); }
+    size_t barrier_count() const { return seq_->barriers(); }  // between dispatches, recorded or reused
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
@@ -92,10 +93,11 @@ private:
         float eps = 0.0f;
     };
     void multiply(const TensorInfo& w, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
-                  const MatmulEpilogue& epi, const FusedNorm& norm);
+                  const MatmulEpilogue& epi, const FusedNorm& norm, int in_row0 = 0);
     FusedNorm fused_norm(const TensorInfo& norm, float eps, const MatmulPart* first, const MatmulPart* last);
     bool follows(const MatmulPart& a, const MatmulPart& b);
-    void decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm);
+    void decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm,
+                      int in_row0 = 0);
     // How a decode dispatch's rows pair up (matvec_epilogue.glsl): gate|up giving act(gate) * up
     // (glu: an activation op), or Q|K|V rotated and stored in layer's cache at pos0 (rope; the
     // parts Q, K, V, or Q, K, or V alone with v_only).
@@ -107,7 +109,7 @@ private:
     };
     bool matvec_fits(int n_tokens, const MatmulPart* first, const MatmulPart* last);
     bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
-                      const RowPairing& pairing);
+                      const RowPairing& pairing, int in_row0 = 0);
     void dispatch_matvec(const Weight& w, const vk::MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
                          const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm,
                          const vk::Buffer& freqs);

@@ -24,10 +24,10 @@ void VulkanBackend::matmul(const TensorInfo& wt, Act in, Act out, int n_tokens, 
     multiply(wt, in, out, n_tokens, row0, n_out, epi, {});
 }
 
-// matmul, with the input normalised first by a decode kernel when `norm` has weights (only
-// with n_tokens <= kMatvecTokens: the tiled kernel takes normalised rows).
+// matmul of in's rows in_row0.., with the input normalised first by a decode kernel when `norm`
+// has weights (only with n_tokens <= kMatvecTokens: the tiled kernel takes normalised rows).
 void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens, int64_t row0, int64_t n_out,
-                             const MatmulEpilogue& epi, const FusedNorm& norm) {
+                             const MatmulEpilogue& epi, const FusedNorm& norm, int in_row0) {
     const Weight& w = weight(wt);
     if (n_out < 0) n_out = w.n_rows - row0;
     // No bias: a never-written dummy fills the binding (bindings cannot be left empty).
@@ -43,7 +43,7 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
     if (tok_chunk < 1) throw Error("Vulkan backend: a row of " + wt.name + "'s output exceeds a binding");
     for (int t0 = 0; t0 < n_tokens; t0 += tok_chunk) {
         const int nt = std::min(tok_chunk, n_tokens - t0);
-        const Bound xb = bind(act(in), size_t(t0) * in_row, size_t(nt) * in_row);
+        const Bound xb = bind(act(in), size_t(in_row0 + t0) * in_row, size_t(nt) * in_row);
         const Bound yb = bind(act(out), size_t(t0) * out_row, size_t(nt) * out_row);
         for (int64_t r = 0; r < n_out; r += chunk) {
             const int64_t rows = std::min(chunk, n_out - r);
@@ -132,10 +132,10 @@ VulkanBackend::FusedNorm VulkanBackend::fused_norm(const TensorInfo& norm, float
 // A decode step reads the block's input X and normalises it inside the matrix kernel, one
 // dispatch fewer than rmsnorm then matvec; prompts take the two steps.
 void VulkanBackend::norm_matmul_parts(Act in, const TensorInfo& norm, float eps, int n_tokens,
-                                      std::initializer_list<MatmulPart> parts) {
+                                      std::initializer_list<MatmulPart> parts, int in_row0) {
     const FusedNorm fn = n_tokens <= kMatvecTokens ? fused_norm(norm, eps, parts.begin(), parts.end()) : FusedNorm{};
-    if (!fn.w) return Backend::norm_matmul_parts(in, norm, eps, n_tokens, parts);
-    decode_parts(in, n_tokens, parts, fn);
+    if (!fn.w) return Backend::norm_matmul_parts(in, norm, eps, n_tokens, parts, in_row0);
+    decode_parts(in, n_tokens, parts, fn, in_row0);
 }
 
 // A decode step where gate and up are one dispatch writes act(gate) * up from it (matvec.glsl's
@@ -153,7 +153,7 @@ void VulkanBackend::ffn_gate_up(Act in, const TensorInfo& norm, float eps, int n
     RowPairing pairing;
     pairing.glu = activation_op(a);
     if (matvec_parts(in, n_tokens, parts, parts + 2, fn, pairing)) return;
-    for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias}, fn);
+    for (const MatmulPart& p : parts) multiply(*p.w, in, p.out, n_tokens, p.row0, p.n_out, {p.bias, false, p.scale}, fn);
     glu(a, size_t(n_tokens) * gate.n_out);
 }
 
@@ -197,34 +197,38 @@ bool VulkanBackend::follows(const MatmulPart& a, const MatmulPart& b) {
            wa.base + size_t(a.row0 + a.n_out) * wa.row_bytes == wb.base + size_t(b.row0) * wb.row_bytes;
 }
 
-// Decode: consecutive parts that follow each other run as one dispatch, up to three.
-void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm) {
+// Decode of in's rows in_row0..: consecutive parts that follow each other run as one dispatch,
+// up to three.
+void VulkanBackend::decode_parts(Act in, int n_tokens, std::initializer_list<MatmulPart> parts, const FusedNorm& norm,
+                                 int in_row0) {
     for (const MatmulPart* first = parts.begin(); first != parts.end();) {
         const MatmulPart* last = first + 1;
         while (last != parts.end() && last - first < 3 && follows(last[-1], *last)) ++last;
-        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last, norm, RowPairing{}))
+        if (last - first == 1 || !matvec_parts(in, n_tokens, first, last, norm, RowPairing{}, in_row0))
             for (const MatmulPart* p = first; p != last; ++p)
-                multiply(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias}, norm);
+                multiply(*p->w, in, p->out, n_tokens, p->row0, p->n_out, {p->bias, false, p->scale}, norm, in_row0);
         first = last;
     }
 }
 
-// Whether parts that follow each other fit one decode dispatch's bindings.
+// Whether parts that follow each other fit one decode dispatch: its bindings, and one scale.
 bool VulkanBackend::matvec_fits(int nt, const MatmulPart* first, const MatmulPart* last) {
     const Weight& w0 = weight(*first->w);
     size_t bytes = 0;
     for (const MatmulPart* part = first; part != last; ++part) {
         if (part->row0 < 0 || part->row0 + part->n_out > weight(*part->w).n_rows) return false;
+        if (part->scale != first->scale) return false;
         if (size_t(nt) * part->n_out * 4 > max_range_) return false;
         bytes += size_t(part->n_out) * w0.row_bytes;
     }
     return bytes + align_ <= max_range_;
 }
 
-// One decode dispatch for 1-3 parts that follow each other; false when they do not fit one
-// binding (then they run one by one). With a pairing, the parts are gate and up, or Q, K and V.
+// One decode dispatch for 1-3 parts that follow each other, reading in's rows in_row0..; false
+// when they do not fit one (then they run one by one). With a pairing, the parts are gate and
+// up, or Q, K and V.
 bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
-                                 const RowPairing& pairing) {
+                                 const RowPairing& pairing, int in_row0) {
     if (!matvec_fits(nt, first, last)) return false;
     const Weight& w0 = weight(*first->w);
     const size_t start = w0.base + size_t(first->row0) * w0.row_bytes;
@@ -256,9 +260,9 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
             bs[k] = bs[slot0];
         }
     const Bound wb = bind(*w0.buf, start, end - start);
-    const Bound xb = bind(act(in), 0, size_t(nt) * w0.n_in * 4);
+    const Bound xb = bind(act(in), size_t(in_row0) * w0.n_in * 4, size_t(nt) * w0.n_in * 4);
     p.n_in = uint32_t(w0.n_in);
-    p.scale = 1.0f;
+    p.scale = first->scale;
     p.row_bytes = uint32_t(w0.row_bytes);
     p.w_base = wb.skip_bytes;
     p.x_off = xb.skip_bytes / 4;
@@ -270,8 +274,13 @@ bool VulkanBackend::matvec_parts(Act in, int nt, const MatmulPart* first, const 
     const vk::Buffer* freqs = &unused_;
     if (const RopeTable* t = pairing.rope) {
         const Hparams& h = model_->hparams();
-        ys[1] = vk::whole(k_cache_[pairing.layer]);
-        ys[2] = vk::whole(v_cache_[pairing.layer]);
+        // A dispatch binds only the caches it writes. Q|K leaves V's slot to K's activation
+        // buffer, V alone leaves K's to V's (neither is used here otherwise): writing disjoint
+        // buffers, the two dispatches need no barrier between them (CommandSequence).
+        const bool has_k = !pairing.v_only, has_v = pairing.v_only || last - first == 3;
+        const vk::BufferRange unwritten = ys[1];  // K's activations, or V's
+        if (has_k) ys[1] = vk::whole(k_cache_[pairing.layer]);
+        ys[2] = has_v ? vk::whole(v_cache_[pairing.layer]) : unwritten;
         if (!t->inv_freq.empty()) freqs = &rope_freqs(*t);
         p.rope_head_dim = uint32_t(h.head_dim);
         p.rope_dim = uint32_t(t->rope_dim);

@@ -128,6 +128,8 @@ void CommandSequence::dispatch(const Pipeline& p, std::initializer_list<BufferRa
     i = 0;
     for (const BufferRange& r : bindings) note_access(r.buffer, p.writes(i++));
     c.barrier_before = std::exchange(barrier_next_, false);
+    // The first command of a submission never gets one (submit_and_wait), so it is not counted.
+    if (c.barrier_before && !pending_.empty()) ++n_barriers_;
     c.pipeline = &p;
     if (p.push_bytes()) std::memcpy(c.push.data(), push, p.push_bytes());
     c.groups[0] = gx;

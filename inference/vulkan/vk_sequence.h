@@ -36,6 +36,7 @@ public:
     void submit_and_wait();
     bool empty() const { return pending_.empty(); }
     size_t dispatches() const { return n_dispatches_; }  // since construction, for tests/diagnostics
+    size_t barriers() const { return n_barriers_; }      // added before dispatches, since construction
     size_t recordings() const { return n_recordings_; }  // command buffers recorded (not reused)
     size_t submits() const { return n_submits_; }
     // Drops the cached descriptor sets (and the recorded commands that use them); call before
@@ -75,7 +76,7 @@ private:
     std::vector<VkBuffer> written_, read_;  // since the last barrier
     bool barrier_next_ = false;
     VkFence fence_ = VK_NULL_HANDLE;
-    size_t n_dispatches_ = 0, n_recordings_ = 0, n_submits_ = 0;
+    size_t n_dispatches_ = 0, n_barriers_ = 0, n_recordings_ = 0, n_submits_ = 0;
     size_t lose_at_submit_ = 0;  // KINGLET_VK_LOSE_DEVICE_AT_SUBMIT (tests); 0: never
     std::unique_ptr<DispatchProfiler> profiler_;  // KINGLET_VK_PROFILE=1 only
 };

@@ -299,7 +299,8 @@ void TestVulkan::matchesReference() {
 // decode with the attention split into pieces of keys and merged.
 void TestVulkan::decodeReusesRecordedCommands_data() {
     QTest::addColumn<QString>("name");
-    for (const char* n : {"stories260K.fox", "tiny-phi3-f32.long", "tiny-gemma3-f16.long"}) QTest::newRow(n) << QString(n);
+    for (const char* n : {"stories260K.fox", "tiny-llama-q4_k_m.fox", "tiny-phi3-f32.long", "tiny-gemma3-f16.long"})
+        QTest::newRow(n) << QString(n);
 }
 
 void TestVulkan::decodeReusesRecordedCommands() {
@@ -315,33 +316,54 @@ void TestVulkan::decodeReusesRecordedCommands() {
     const auto prompt = ref["tokens"].get<std::vector<TokenId>>();
     const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
     QVERIFY(greedy.size() >= 4);
+    // ../shared/README.md's tolerances: quantized files differ more (the reference rounds
+    // activations to 8 bits), and their best token need only match at 80 % of the steps.
+    const bool quantized = name.contains("q4_") || name.contains("q8_") || name.contains("q6_");
+    const double tol_max = quantized ? 0.4 : 0.04;
 
     Transformer tf(*m, int(prompt.size() + greedy.size()) + 8, std::move(backend));
     const auto& vkb = dynamic_cast<const VulkanBackend&>(tf.backend());
     std::vector<float> logits;
     tf.forward(prompt.data(), int(prompt.size()), 0, logits, false);
-    size_t recordings_after_first_step = 0, step_dispatches = 0;
+    // The prompt's last row alone (its final norm folded into the output matrix's kernel, reading
+    // the residual stream from that row on) against the reference's last prompt position.
     double max = 0;
+    for (const auto& pair : ref["prompt_logits"].back()["top"])
+        max = std::max(max, std::fabs(double(logits[pair[0].get<int>()]) - pair[1].get<double>()));
+    QVERIFY2(max <= tol_max, qPrintable(QString("prompt's last row: max delta %1").arg(max)));
+    size_t recordings_after_first_step = 0, step_dispatches = 0, step_barriers = 0, same_best = 0;
     for (size_t j = 0; j + 1 < greedy.size(); ++j) {
         // greedy_logits[j]: the logits after greedy[j] is fed; their best token is greedy[j + 1].
-        const size_t before = vkb.dispatch_count();
+        const size_t before = vkb.dispatch_count(), barriers_before = vkb.barrier_count();
         tf.forward(&greedy[j], 1, int(prompt.size() + j), logits, false);
-        if (j == 0) recordings_after_first_step = vkb.recording_count(), step_dispatches = vkb.dispatch_count() - before;
+        if (j == 0) {
+            recordings_after_first_step = vkb.recording_count();
+            step_dispatches = vkb.dispatch_count() - before;
+            step_barriers = vkb.barrier_count() - barriers_before;
+        }
         for (const auto& pair : ref["greedy_logits"][j]["top"])
             max = std::max(max, std::fabs(double(logits[pair[0].get<int>()]) - pair[1].get<double>()));
         const int best = int(std::max_element(logits.begin(), logits.begin() + n_vocab) - logits.begin());
-        QCOMPARE(TokenId(best), greedy[j + 1]);
+        if (!quantized) QCOMPARE(TokenId(best), greedy[j + 1]);
+        same_best += TokenId(best) == greedy[j + 1] ? 1 : 0;
     }
+    QVERIFY2(same_best >= 0.8 * double(greedy.size() - 1), qPrintable(QString("best token at %1 steps").arg(same_best)));
     qInfo("%s: %zu decode steps from position %zu, %zu command buffers recorded in all, max delta %.5f",
           qPrintable(name), greedy.size() - 1, prompt.size(), vkb.recording_count(), max);
     QCOMPARE(vkb.recording_count(), recordings_after_first_step);  // every later step reused it
-    if (name.startsWith("stories260K")) {
-        // Llama layers: norm+Q|K|V+rope+cache (one dispatch: one type, folded in), attention,
-        // output (+residual), norm+gate|up+SiLU, down (+residual); plus the embedding, the
-        // final norm and the logits.
-        QCOMPARE(step_dispatches, size_t(3 + 5 * m->hparams().n_layer));
+    if (name.startsWith("stories260K") || name.startsWith("tiny-llama")) {
+        // Llama layers: norm+Q|K|V+rope+cache (one dispatch where Q, K and V have one type,
+        // else Q|K and V alone), attention, output (+residual), norm+gate|up+SiLU, down
+        // (+residual); plus the embedding and final norm+logits (one dispatch: the norm folded
+        // in). Each dispatch waits for the one before, except V alone: it writes other buffers
+        // than Q|K, so no barrier separates them.
+        size_t v_alone = 0;
+        for (const LayerWeights& lw : m->weights().layers) v_alone += lw.wv->type != lw.wk->type ? 1 : 0;
+        if (name.startsWith("tiny-llama")) QVERIFY(v_alone > 0);  // layer 1's V is Q6_K
+        QCOMPARE(step_dispatches, size_t(2 + 5 * m->hparams().n_layer) + v_alone);
+        QCOMPARE(step_barriers, step_dispatches - 1 - v_alone);
     }
-    QVERIFY2(max <= 0.04, qPrintable(QString("max delta %1").arg(max)));
+    QVERIFY2(max <= tol_max, qPrintable(QString("max delta %1").arg(max)));
 }
 
 // The GPU lost mid-conversation (simulated: KINGLET_VK_LOSE_DEVICE_AT_SUBMIT, counted per
