@@ -1,5 +1,8 @@
 // kinglet-cli bench: prompt-processing and generation speed, median of -r runs. -d N times the
 // generation after N tokens already in the context (a chat's later turns: attention reads them).
+// Generation picks tokens greedily, as the speed of the model alone; the time that choosing a
+// token with the chat's sampling settings adds is reported on its own (sampling over the whole
+// vocabulary is CPU work after every token, whatever the backend).
 // Timing lives here and in bench/, never in tests.
 #include <algorithm>
 #include <chrono>
@@ -9,6 +12,7 @@
 
 #include "common.h"
 #include "quant/cpu_features.h"
+#include "sampling/sampler.h"
 
 namespace kinglet::cli {
 namespace {
@@ -59,11 +63,26 @@ int cmd_bench(const ArgList& argv) {
             tg.push_back(made / std::chrono::duration<double>(clock::now() - t0).count());
         }
     }
+    // The chat's default sampling settings over logits of this model (a real token's, or a
+    // prompt's last): milliseconds a token, median of -r runs of 20 draws.
+    std::vector<double> sample_ms;
+    {
+        session.clear();
+        const std::vector<float> logits = session.eval({TokenId(1 % n_vocab)});
+        const std::vector<TokenId> history = some_tokens(64);
+        Sampler sampler{SamplingParams{}};
+        for (int r = 0; r < reps; ++r) {
+            auto t0 = clock::now();
+            for (int i = 0; i < 20; ++i) sampler.sample(logits, history);
+            sample_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count() / 20);
+        }
+    }
     const std::string backend = session.backend_name();
     if (args.flag("--json")) {
         nlohmann::json j = {{"pp_tps", median(pp)}, {"tg_tps", median(tg)}, {"threads", session.n_threads()},
                             {"backend", backend}, {"model_bytes", model->weight_bytes()},
-                            {"n_prompt", n_prompt}, {"n_gen", n_gen}, {"depth", depth}};
+                            {"n_prompt", n_prompt}, {"n_gen", n_gen}, {"depth", depth},
+                            {"sample_ms", median(sample_ms)}};
         std::printf("%s\n", j.dump().c_str());
     } else {
         const std::string at = depth > 0 ? " @ d" + std::to_string(depth) : "";
@@ -71,6 +90,7 @@ int cmd_bench(const ArgList& argv) {
         std::printf("|---|---|---|---|---|---|\n");
         std::printf("| %s | %.1f | %s | %d | %.1f | %.1f |\n", model->name().c_str(),
                     model->weight_bytes() / 1048576.0, backend.c_str(), session.n_threads(), median(pp), median(tg));
+        std::printf("\nsampling with the chat's defaults over %d tokens: %.3f ms a token\n", n_vocab, median(sample_ms));
     }
     return 0;
 }

@@ -28,10 +28,24 @@ public:
     TokenId sample(std::span<const float> logits, std::span<const TokenId> history);
 
 private:
-    struct Candidate { TokenId id; float logit; float p; };
+    struct Candidate {
+        TokenId id;
+        float logit;
+        float p;
+    };
+    // Best first: the higher logit, the lower id on a tie (a strict order: ids are unique).
+    static bool better(const Candidate& a, const Candidate& b) {
+        return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+    }
+    void top_k_candidates(size_t k);
+    void prefix_candidates();
     SamplingParams params_;
     std::mt19937_64 rng_;
+    std::vector<float> scores_;  // the logits, NaN made -infinity, after the repetition penalty
+    // The tokens still in the running, best first, and the softmax weight of the others
+    // (tokens outside the candidates that the softmax still normalises over: top-k off).
     std::vector<Candidate> candidates_;
+    double rest_weight_ = 0.0;
 };
 
 // The largest logit, NaN skipped; throws kinglet::Error when none is usable.

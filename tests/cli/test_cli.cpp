@@ -262,9 +262,10 @@ private slots:
         Run r = cli({"bench", "-m", model, "-p", "32", "-n", "8", "-r", "1", "--json"});
         QCOMPARE(r.status, 0);
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
-        for (const char* key : {"pp_tps", "tg_tps", "threads", "backend", "model_bytes"})
+        for (const char* key : {"pp_tps", "tg_tps", "threads", "backend", "model_bytes", "sample_ms"})
             QVERIFY2(j.contains(key), key);
         QVERIFY(j["tg_tps"].toDouble() > 0);
+        QVERIFY(j["sample_ms"].toDouble() > 0);  // the chat's sampling, timed on its own
         QCOMPARE(j["depth"].toInt(), 0);
         // Generation timed after 40 tokens already in the context.
         r = cli({"bench", "-m", model, "-p", "0", "-n", "8", "-d", "40", "-r", "1", "--json"});

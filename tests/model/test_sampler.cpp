@@ -1,11 +1,70 @@
 // Sampling: greedy, each filter, repetition penalty, and determinism under a seed.
 #include <QtTest>
+#include <cfloat>
+#include <cmath>
 #include <map>
+#include <random>
+#include <set>
 
 #include "sampling/sampler.h"
 #include "util/error.h"
 
 using namespace kinglet;
+
+namespace {
+
+// The specification the sampler's shortcuts must agree with: sort every token best first,
+// cut by top-k, softmax at the temperature, cut by top-p and by min-p, then draw with the same
+// random numbers (one 64-bit draw a token, as the sampler does).
+struct ReferenceSampler {
+    SamplingParams p;
+    std::mt19937_64 rng;
+    explicit ReferenceSampler(const SamplingParams& params) : p(params), rng(params.seed) {}
+
+    TokenId sample(const std::vector<float>& logits, const std::vector<TokenId>& history) {
+        struct C { TokenId id; float logit; float p; };
+        std::vector<C> c(logits.size());
+        for (size_t i = 0; i < logits.size(); ++i) {
+            const float l = logits[i];
+            c[i] = {TokenId(i), std::isnan(l) ? -INFINITY : std::min(l, FLT_MAX), 0.0f};
+        }
+        if (p.repeat_penalty != 1.0f) {
+            const size_t n = std::min(history.size(), size_t(p.repeat_last_n));
+            for (TokenId id : std::set<TokenId>(history.end() - n, history.end())) {
+                float& l = c[id].logit;
+                l = l > 0 ? l / p.repeat_penalty : l * p.repeat_penalty;
+            }
+        }
+        std::sort(c.begin(), c.end(), [](const C& a, const C& b) { return a.logit > b.logit || (a.logit == b.logit && a.id < b.id); });
+        if (p.temperature <= 0) return c[0].id;
+        size_t n = p.top_k > 0 ? std::min(c.size(), size_t(p.top_k)) : c.size();
+        double sum = 0;
+        for (size_t i = 0; i < n; ++i) sum += c[i].p = std::exp((c[i].logit - c[0].logit) / p.temperature);
+        for (size_t i = 0; i < n; ++i) c[i].p = float(c[i].p / sum);
+        if (p.top_p < 1.0f) {
+            double mass = 0;
+            for (size_t i = 0; i < n; ++i)
+                if ((mass += c[i].p) >= p.top_p) {
+                    n = i + 1;
+                    break;
+                }
+        }
+        if (p.min_p > 0) {
+            size_t keep = 1;
+            while (keep < n && c[keep].p >= c[0].p * p.min_p) ++keep;
+            n = keep;
+        }
+        double total = 0;
+        for (size_t i = 0; i < n; ++i) total += c[i].p;
+        const double u = double(rng() >> 11) * (1.0 / 9007199254740992.0) * total;
+        double acc = 0;
+        for (size_t i = 0; i < n; ++i)
+            if (u < (acc += c[i].p)) return c[i].id;
+        return c[n - 1].id;
+    }
+};
+
+}  // namespace
 
 class TestSampler : public QObject {
     Q_OBJECT
@@ -116,6 +175,54 @@ private slots:
         for (int i = 0; i < 500; ++i) seen[s.sample(logits, {})]++;
         QCOMPARE(seen.size(), size_t(2));
         QVERIFY(seen.count(0) && seen.count(1));
+    }
+
+    // The sampler finds the top-k in one pass and, without top-k, sorts only the prefix that
+    // top-p and min-p can keep (a 150k vocabulary was sorted every token). It must choose what
+    // sorting everything chooses: vocabularies of 1 to 152k tokens, flat and peaked logits, ties,
+    // NaN and infinities, every filter on and off, the penalty.
+    void matchesSortingEverything() {
+        std::mt19937 gen(7);
+        int compared = 0;
+        for (size_t n : {size_t(1), size_t(2), size_t(63), size_t(64), size_t(65), size_t(1000), size_t(152064)}) {
+            for (int shape = 0; shape < 4; ++shape) {
+                std::vector<float> logits(n);
+                std::normal_distribution<float> normal(0.0f, shape == 1 ? 0.05f : 3.0f);
+                for (size_t i = 0; i < n; ++i) {
+                    logits[i] = normal(gen);
+                    if (shape == 2) logits[i] = std::round(logits[i]);  // many ties
+                    if (shape == 3 && i % 97 == 5) logits[i] = i % 3 ? NAN : (i % 2 ? INFINITY : -INFINITY);
+                }
+                if (shape == 3 && n > 10) logits[n / 2] = 30.0f;  // one token far ahead
+                for (float temperature : {0.0f, 0.3f, 1.0f, 2.5f})
+                    for (int top_k : {0, 1, 40, int(n)})
+                        for (float top_p : {1.0f, 0.95f, 0.3f})
+                            for (float min_p : {0.0f, 0.05f}) {
+                                // Sorting 152k tokens takes the reference 16 ms: fewer of those.
+                                if (n > 1000 && (top_k == 1 || temperature == 0.3f || shape == 2)) continue;
+                                SamplingParams p;
+                                p.temperature = temperature;
+                                p.top_k = top_k;
+                                p.top_p = top_p;
+                                p.min_p = min_p;
+                                p.seed = 1000 + compared;
+                                Sampler sampler(p);
+                                ReferenceSampler reference(p);
+                                std::vector<TokenId> history = {0, TokenId(n / 3), TokenId(n - 1)};
+                                for (int step = 0; step < (n > 1000 ? 2 : 12); ++step) {
+                                    const TokenId want = reference.sample(logits, history);
+                                    const TokenId got = sampler.sample(logits, history);
+                                    if (got != want)
+                                        QFAIL(qPrintable(QString("n %1 shape %2 T %3 top-k %4 top-p %5 min-p %6 step %7: %8, not %9")
+                                                             .arg(n).arg(shape).arg(temperature).arg(top_k).arg(top_p)
+                                                             .arg(min_p).arg(step).arg(got).arg(want)));
+                                    history.push_back(got);
+                                    ++compared;
+                                }
+                            }
+            }
+        }
+        qInfo("%d choices compared", compared);
     }
 
     void repeatPenaltyDemotesRecentTokens() {
