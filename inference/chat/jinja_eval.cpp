@@ -55,7 +55,12 @@ void Context::check_budget() {
 }
 
 void Context::check_size(size_t bytes) const {
-    if (bytes > limits_.max_value_bytes) fail("value too large (" + std::to_string(bytes) + " bytes)");
+    if (bytes > limits_.max_value_bytes) {
+        // SIZE_MAX stands for a size too large to compute (see repeat() in jinja_ops.cpp).
+        const std::string limit = std::to_string(limits_.max_value_bytes) + " bytes";
+        fail(bytes == SIZE_MAX ? "value too large (over the limit of " + limit + ")"
+                               : "value too large (" + std::to_string(bytes) + " bytes; the limit is " + limit + ")");
+    }
     produced_ += bytes;
     if (produced_ > kMaxProducedBytes) fail("template builds too much text");
 }
