@@ -10,14 +10,15 @@
 #   5. A/B speed runs (bench/ab.sh, A = defaults) of the switches whose defaults wait on a GPU
 #      measurement: KINGLET_VK_SPLIT_K=1 (no split-K), KINGLET_VK_NO_PROMPT_ATTENTION=1 (prompt
 #      attention one token per workgroup), KINGLET_VK_NO_FUSION=1 (decode fusion off),
-#      KINGLET_MAX_BATCH=512 (prompt batches of 512), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of
+#      KINGLET_MAX_BATCH=256 (prompt batches of 256; 512 by default), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of
 #      2048 values or more, the down projection's, take two subgroups each: half the loads per lane).
 #   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
-# Arguments choose steps: devices, tests, profile, depth, ab:K=V (any switch), base; default: all of the above.
+# Arguments choose steps: devices, tests, profile, depth, clocks (SM clock and load while generating),
+# ab:K=V (any switch), base; default: all of the above but clocks.
 # GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs; by default the
 # 0.5B Q4_K_M shape only) and GPU_CHECK_BASE_ARGS (the base step's; by default both shapes in
-# Q4_K_M and Q8_0: the figures issue 6 asks for) size it. All steps: about 6 minutes on an H200 (estimated).
+# Q4_K_M and Q8_0: the figures issue 6 asks for) and GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 6 minutes on an H200 (estimated).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,7 @@ synth() {
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_SPLIT_K=1 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1
-                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=512 ab:KINGLET_VK_MATVEC_WIDE=2048 base)
+                                 ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_MAX_BATCH=256 ab:KINGLET_VK_MATVEC_WIDE=2048 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -63,7 +64,7 @@ for step in "${steps[@]}"; do
       "$k/bin/kinglet-cli" devices ;;
     tests)
       for t in test_vulkan_split_k test_vulkan_attention test_vulkan test_vulkan_types test_vulkan_matvec; do
-        timeout 150 "$k/bin/$t" > "$out/$t.txt" 2>&1
+        timeout "${GPU_CHECK_TEST_TIMEOUT:-150}" "$k/bin/$t" > "$out/$t.txt" 2>&1
         echo "$t: rc $? ($(grep -E '^Totals' "$out/$t.txt"))"
         grep -E '^FAIL|max rel diff' "$out/$t.txt" | head -20
       done ;;
@@ -74,6 +75,21 @@ for step in "${steps[@]}"; do
         timeout 100 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 128 -d "$d" -r "$reps" --backend vulkan
       done
       KINGLET_VK_PROFILE=1 timeout 100 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 32 -d 2048 -r 1 --backend vulkan ;;
+    clocks)  # the SM clock and load while generating: are short decode kernels run at full clocks?
+      nvidia-smi --query-gpu=clocks.sm,clocks.mem,utilization.gpu,power.draw --format=csv,noheader,nounits -lms 100 \
+        > "$out/clocks.csv" 2>/dev/null &
+      smi=$!
+      timeout 60 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 0 -n 512 -r 3 --backend vulkan
+      kill "$smi" 2>/dev/null
+      python3 - "$out/clocks.csv" <<'PY'
+import statistics, sys
+rows = [[float(v) for v in line.split(",")] for line in open(sys.argv[1]) if line.count(",") == 3 and "N/A" not in line]
+busy = [r for r in rows if r[2] >= 50] or rows
+for i, name in enumerate(["SM MHz", "memory MHz", "load %", "power W"]):
+    v = sorted(r[i] for r in busy)
+    print(f"{name}: min {v[0]:.0f}, median {statistics.median(v):.0f}, max {v[-1]:.0f} ({len(v)} samples, load >= 50 %)")
+PY
+      ;;
     ab:*)
       timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
         --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:---presets qwen2.5-0.5b --types Q4_K_M} ;;

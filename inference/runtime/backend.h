@@ -5,10 +5,11 @@
 //
 // Activations live in a fixed set of buffers named by Act, each sized at init() for
 // the largest batch: X (residual stream), XN (normalised), Q, K, V, Att (attention
-// output), Gate, Up (FFN), Tmp (block output), Logits. Operations are recorded in
-// order; read_logits() returns once everything before it has run.
+// output), Gate, Up (FFN), Tmp (block output), Logits (BackendShape::logit_rows() rows).
+// Operations are recorded in order; read_logits() returns once everything before it has run.
 
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -48,9 +49,16 @@ struct HeadNorms {
     float eps = 0.0f;
 };
 
+// Rows of logits a backend holds at once. A batch whose every token's logits are wanted
+// (eval_all) gets them this many rows at a time, so that the buffer does not grow with the
+// batch: 512 rows of a 152k-token vocabulary would take 311 MB, and as much again to read
+// them back from a GPU, for what most batches never use (only their last row's logits).
+constexpr int kMaxLogitRows = 64;
+
 struct BackendShape {
     int max_tokens = 0;  // rows per batch
     int n_ctx = 0;       // KV cache positions
+    int logit_rows() const { return std::clamp(max_tokens, 1, kMaxLogitRows); }
 };
 
 class Backend {
@@ -59,6 +67,8 @@ public:
     virtual std::string name() const = 0;  // e.g. "CPU (AVX2)"
     virtual int n_threads() const { return 1; }
     virtual size_t kv_bytes() const = 0;
+    // Prompt tokens it takes at once by default (Transformer::batch_limit).
+    virtual int preferred_batch() const { return 256; }
 
     virtual void init(const Model& model, const BackendShape& shape) = 0;
 

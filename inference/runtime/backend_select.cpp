@@ -22,7 +22,7 @@ std::unique_ptr<Transformer> on_vulkan(const Model& model, int n_ctx, const std:
     if (!backend) return nullptr;
     // Refused before any upload when the weights, cache and activations cannot fit.
     if (const auto* vk = dynamic_cast<const VulkanBackend*>(backend.get())) {
-        const VulkanMemoryNeed need = estimate_vulkan_memory(model, n_ctx, std::min(Transformer::batch_limit(), n_ctx));
+        const VulkanMemoryNeed need = estimate_vulkan_memory(model, n_ctx, std::min(Transformer::batch_limit(*backend), n_ctx));
         const std::string refusal = vulkan_memory_refusal(need, vulkan_free_memory(vk->device_info()));
         if (!refusal.empty()) {
             *why = vk->device_info().name + ": the model " + refusal;

@@ -36,7 +36,7 @@ void CpuBackend::init(const Model& model, const BackendShape& shape) {
     size(Act::Att, T * h.n_head * h.head_dim_v);
     size(Act::Gate, T * h.n_ff);
     size(Act::Up, T * h.n_ff);
-    size(Act::Logits, T * size_t(h.n_vocab));
+    size(Act::Logits, size_t(shape.logit_rows()) * h.n_vocab);
     // Per thread, for a tile of kAttnMaxQueries queries: a row of scores each, and two heads'
     // worth of output each (a window that wraps round a ring is summed in two parts).
     scores_.assign(size_t(pool_.size()) * kAttnMaxQueries * shape.n_ctx, 0.0f);

@@ -26,6 +26,7 @@ public:
     const Model& model() const { return model_; }
     int n_ctx() const { return transformer_->n_ctx(); }
     int n_threads() const { return transformer_->backend().n_threads(); }
+    int max_batch() const { return transformer_->max_batch(); }  // prompt tokens evaluated at once
     std::string backend_name() const { return transformer_->backend().name(); }
     // Why a GPU is not used (empty when it is, or when the CPU was asked for). Also set when
     // the GPU stops working mid-run and the session goes on on the CPU (see eval).

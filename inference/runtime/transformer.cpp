@@ -33,13 +33,13 @@ Transformer::Transformer(const Model& model, int n_ctx, std::unique_ptr<Backend>
     rope_local_ = make_rope_table(h_.rope_dim, h_.rope_freq_base_local, h_.rope_freq_scale_local, ff, neox, mscale);
 }
 
-int Transformer::batch_limit() {
-    static const int limit = [] {
+int Transformer::batch_limit(const Backend& backend) {
+    static const int forced = [] {
         const char* env = std::getenv("KINGLET_MAX_BATCH");
         const int v = env ? std::atoi(env) : 0;
-        return v >= 16 && v <= 4096 ? v : 256;
+        return v >= 16 && v <= 4096 ? v : 0;
     }();
-    return limit;
+    return forced ? forced : backend.preferred_batch();
 }
 
 int Transformer::kv_rows(int layer) const { return kv_layer_rows(h_, layer, n_ctx_, max_batch()); }
@@ -73,13 +73,17 @@ void Transformer::forward_batch(const TokenId* tokens, int n, int pos0, float* l
     }
     if (!logits) return;
 
-    // Final norm and output projection, only for the rows whose logits are wanted.
-    const int first = all_logits ? 0 : n - 1;
-    const int rows = n - first;
+    // Final norm and output projection, only for the rows whose logits are wanted, at most
+    // BackendShape::logit_rows() at a time (the Logits buffer's rows).
+    const int chunk = BackendShape{max_batch(), n_ctx_}.logit_rows();
     const MatmulPart head{w.output, 0, h_.n_vocab, Act::Logits, nullptr, 1.0f / h_.logit_scale};
-    b.norm_matmul_parts(Act::X, *w.output_norm, h_.norm_eps, rows, {head}, first);
-    if (h_.final_logit_softcap > 0) b.softcap(Act::Logits, size_t(rows) * h_.n_vocab, h_.final_logit_softcap);
-    b.read_logits(logits, size_t(rows) * h_.n_vocab);
+    for (int first = all_logits ? 0 : n - 1; first < n; first += chunk) {
+        const int rows = std::min(chunk, n - first);
+        b.norm_matmul_parts(Act::X, *w.output_norm, h_.norm_eps, rows, {head}, first);
+        if (h_.final_logit_softcap > 0) b.softcap(Act::Logits, size_t(rows) * h_.n_vocab, h_.final_logit_softcap);
+        b.read_logits(logits, size_t(rows) * h_.n_vocab);
+        logits += size_t(rows) * h_.n_vocab;
+    }
 }
 
 void Transformer::attention_block(int l, int n, int pos0) {

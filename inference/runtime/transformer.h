@@ -22,7 +22,7 @@ public:
     const Backend& backend() const { return *backend_; }
     // Tokens fed to the backend at once, and the cache rows of a layer (kv_cache.h): a
     // sliding-window layer's ring holds only the latest kv_rows(layer) positions.
-    int max_batch() const { return std::min(batch_limit(), n_ctx_); }
+    int max_batch() const { return std::min(batch_limit(*backend_), n_ctx_); }
     int kv_rows(int layer) const;
 
     // Reads n tokens at positions pos0 .. pos0+n-1 (pos0 + n <= n_ctx) into the cache.
@@ -32,9 +32,10 @@ public:
     // were stored (Session::keep_common_prefix keeps rewinds within that).
     void forward(const TokenId* tokens, int n, int pos0, std::vector<float>& logits, bool all_logits);
 
-    // Prompt tokens processed together (bounds buffer memory): 256, or KINGLET_MAX_BATCH
-    // (16 ... 4096), read once, for speed comparisons (bench/ab.sh --env-b).
-    static int batch_limit();
+    // Prompt tokens processed together (bounds buffer memory): the backend's preferred batch
+    // (256 on the CPU, 512 on Vulkan), or KINGLET_MAX_BATCH (16 ... 4096, read once) for
+    // speed comparisons (bench/ab.sh --env-b).
+    static int batch_limit(const Backend& backend);
 
 private:
     void forward_batch(const TokenId* tokens, int n, int pos0, float* logits, bool all_logits);

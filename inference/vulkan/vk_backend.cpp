@@ -111,7 +111,7 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     const size_t T = shape.max_tokens;
     const size_t sizes[10] = {
         T * h.n_embd, T * std::max(h.n_embd, h.q_dim()), T * h.q_dim(), T * h.kv_dim(), T * h.v_dim(),
-        T * h.n_head * h.head_dim_v, T * h.n_ff, T * h.n_ff, T * h.n_embd, T * size_t(h.n_vocab)};
+        T * h.n_head * h.head_dim_v, T * h.n_ff, T * h.n_ff, T * h.n_embd, size_t(shape.logit_rows()) * h.n_vocab};
     for (int i = 0; i < 10; ++i) {
         act_floats_[i] = sizes[i];
         acts_[i] = vk::Buffer(*dev_, sizes[i] * 4, vk::Buffer::Kind::DeviceLocal);
@@ -144,7 +144,7 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
     positions_used_ = 0;
     tokens_used_ = 0;
-    readback_ = vk::Buffer(*dev_, T * size_t(h.n_vocab) * 4, vk::Buffer::Kind::HostVisible);
+    readback_ = vk::Buffer(*dev_, size_t(shape.logit_rows()) * h.n_vocab * 4, vk::Buffer::Kind::HostVisible);
     // Split-K partial sums, where products may be split (vk_split_k.h), each within one
     // binding. Several buffers, taken in turn, so that independent products (Q, K and V) that
     // are all split still run side by side: a shared buffer would order them.
@@ -414,18 +414,36 @@ void VulkanBackend::glu(FfnActivation a, size_t n) {
 
 void VulkanBackend::softcap(Act x, size_t n, float cap) { eltwise(kOpSoftcap, x, x, n, cap); }
 
+// The buffer copies below must stay inside the activation buffer (a copy past its end is
+// undefined on a GPU): a caller asking for more is a bug, stopped here.
+void VulkanBackend::check_act_floats(Act a, size_t n) const {
+    if (n > act_floats_[static_cast<int>(a)])
+        throw Error("Vulkan backend: " + std::to_string(n) + " floats asked of an activation buffer of " +
+                    std::to_string(act_floats_[static_cast<int>(a)]));
+}
+
 void VulkanBackend::read_logits(float* dst, size_t n) {
+    check_act_floats(Act::Logits, n);
     seq_->copy(act(Act::Logits), 0, readback_, 0, n * 4);
     flush();
     std::memcpy(dst, readback_.mapped(), n * 4);
 }
 
 void VulkanBackend::read_act(Act a, float* dst, size_t n) {
+    check_act_floats(a, n);
     flush();
     vk::download(*dev_, act(a), 0, dst, n * 4);
 }
 
+void VulkanBackend::read_k_cache(int layer, uint16_t* dst, size_t n) {
+    if (layer < 0 || size_t(layer) >= k_cache_.size() || n * 2 > k_cache_[size_t(layer)].size())
+        throw Error("Vulkan backend: no K cache of " + std::to_string(n) + " values for layer " + std::to_string(layer));
+    flush();
+    vk::download(*dev_, k_cache_[size_t(layer)], 0, dst, n * 2);
+}
+
 void VulkanBackend::write_act(Act a, const float* src, size_t n) {
+    check_act_floats(a, n);
     flush();
     vk::upload(*dev_, act(a), 0, src, n * 4);
 }

@@ -24,6 +24,10 @@ public:
     ~VulkanBackend() override;
     std::string name() const override;
     size_t kv_bytes() const override { return kv_bytes_; }
+    // 512: a 512-token prompt as one batch ran 15 % faster than as two of 256 on an H200
+    // (0.5B Q4_K_M: 23.2k against 20.2k tokens/s): fewer, fuller tiles, and half the
+    // per-batch dispatches. The activations grow by 30 MB there; the logits do not grow.
+    int preferred_batch() const override { return 512; }
 
     void init(const Model& model, const BackendShape& shape) override;
     void embed(const TokenId* tokens, int n_tokens, float scale) override;
@@ -59,6 +63,8 @@ public:
     // The prompt kernel for weights of this type: "matmul_coopmat" (tensor cores, F16 inputs)
     // where the device has them and F16 holds the type's values, else "matmul" (F32).
     std::string matmul_shader(GgmlType type) const;
+    // The first n values (F16 bits) of layer's K cache, as stored: position p's row at p % rows.
+    void read_k_cache(int layer, uint16_t* dst, size_t n);
 
     static bool supports_weight_type(GgmlType type);
 
@@ -119,6 +125,7 @@ private:
     const vk::Buffer& rope_freqs(const RopeTable& table);
     void eltwise(uint32_t op, Act x, Act y, size_t n, float cap);
     void flush();
+    void check_act_floats(Act a, size_t n) const;
     uint32_t position_slot(int pos0);
 
     std::unique_ptr<vk::VulkanDevice> dev_;

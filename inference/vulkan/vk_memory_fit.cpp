@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "model/model.h"
+#include "runtime/backend.h"
 #include "runtime/kv_cache.h"
 #include "vulkan/vk_split_k.h"
 
@@ -22,13 +23,15 @@ VulkanMemoryNeed estimate_vulkan_memory(const Hparams& h, uint64_t weight_bytes,
     need.kv_cache = kv_bytes;
     // The activation buffers VulkanBackend::init() makes, each max_tokens rows wide: the
     // residual stream, the normed input, Q, K, V, the attention output, gate and up, the
-    // FFN output and the logits.
+    // FFN output; and the logits, BackendShape::logit_rows() rows.
     const uint64_t per_token = uint64_t(h.n_embd) + std::max(h.n_embd, h.q_dim()) + uint64_t(h.q_dim()) +
                                uint64_t(h.kv_dim()) + uint64_t(h.v_dim()) + uint64_t(h.n_head) * h.head_dim_v +
-                               2 * uint64_t(h.n_ff) + uint64_t(h.n_embd) + uint64_t(h.n_vocab);
+                               2 * uint64_t(h.n_ff) + uint64_t(h.n_embd);
     const uint64_t T = uint64_t(std::max(max_tokens, 1));
+    const uint64_t logits = uint64_t(BackendShape{max_tokens, 0}.logit_rows()) * uint64_t(h.n_vocab);
     // Plus split-K's partial sums, counted whether or not the device will split products.
-    need.activations = (per_token * T + vk::kSplitBuffers * vk::split_k_buffer_floats(std::max(h.n_embd, h.q_dim()), T)) *
+    need.activations = (per_token * T + logits +
+                        vk::kSplitBuffers * vk::split_k_buffer_floats(std::max(h.n_embd, h.q_dim()), T)) *
                        sizeof(float);
     return need;
 }

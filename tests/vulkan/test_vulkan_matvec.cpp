@@ -99,6 +99,9 @@ private slots:
         ScopedEnv wide_rows("KINGLET_VK_MATVEC_WIDE", wide ? "64" : nullptr);
         const QByteArray rows_text = QByteArray::number(rows);
         ScopedEnv row_count("KINGLET_VK_MATVEC_ROWS", rows ? rows_text.constData() : nullptr);
+        // One dispatch on any device: a GPU with many compute units would split the 6-token
+        // product's K (test_vulkan_split_k checks that).
+        ScopedEnv no_split("KINGLET_VK_SPLIT_K", "1");
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
         const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
@@ -151,9 +154,11 @@ private slots:
                 want[size_t(t) * n_rows + r] =
                     expected_dot(row.data(), &x[size_t(t) * n_in], n_in, w.type, shader == "matmul_coopmat");
         }
-        const double d = max_rel_diff(got, want);
+        // Tensor cores add their products in their own order and alignment: over 1001 values
+        // an H200 gave 1.2e-4 (F16 weights), the F32 kernels at most 7e-5.
+        const double d = max_rel_diff(got, want), limit = shader == "matmul_coopmat" ? 2e-4 : 1e-4;
         qInfo("%s: max rel diff %.2e (%s)", type_name(w.type).c_str(), d, shader.c_str());
-        QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
+        QVERIFY2(d < limit, qPrintable(QString("max rel diff %1").arg(d)));
     }
 
     // Q|K|V and gate|up as one decode dispatch give exactly what separate matmuls give: with

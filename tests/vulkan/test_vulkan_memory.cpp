@@ -66,10 +66,11 @@ private slots:
         QCOMPARE(need.weights, weights);
         QCOMPARE(need.kv_cache, kv);
         // Per token: x 4096, xn 4096, q 4096, k 1024, v 1024, attention 4096, gate and up
-        // 2 x 14336, ffn out 4096, logits 128256 = 179456 floats; 256 tokens of 4 bytes. Plus
-        // split-K's partial sums: 8 slices x 256 tokens x 4096 would be 32 MiB a buffer, so
-        // 64 MiB / 3 buffers.
-        QCOMPARE(need.activations, uint64_t(179456) * 256 * 4 + (64 * kMiB) / 3 / 4 * 4 * 3);
+        // 2 x 14336, ffn out 4096 = 51200 floats; 256 tokens of 4 bytes. Logits: 64 rows
+        // (kMaxLogitRows) of 128256. Plus split-K's partial sums: 8 slices x 256 tokens x 4096
+        // would be 32 MiB a buffer, so 64 MiB / 3 buffers.
+        QCOMPARE(need.activations,
+                 (uint64_t(51200) * 256 + uint64_t(64) * 128256) * 4 + (64 * kMiB) / 3 / 4 * 4 * 3);
         QCOMPARE(need.total(), weights + kv + need.activations);
         // A batch of one: 8 slices x 4096 floats a buffer.
         QCOMPARE(estimate_vulkan_memory(h, weights, kv, 1).activations, uint64_t(179456) * 4 + 3 * 8 * 4096 * 4);

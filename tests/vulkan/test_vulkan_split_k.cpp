@@ -69,11 +69,12 @@ private slots:
         QFETCH(int, type);
         const GgmlType gt = GgmlType(type);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-q4_k_m.gguf");
-        constexpr int kN = 80, kIn = 1792, kRows = 200;
+        constexpr int kN = 80, kIn = 1536, kRows = 200;
         const auto model = Model::load(path.toStdString());
         const Hparams& h = model->hparams();
-        // The input goes into the logits buffer, the output into gate: both must hold it.
-        QVERIFY(size_t(h.n_vocab) >= size_t(kIn) && h.n_ff >= kRows);
+        // The input goes into the logits buffer (kMaxLogitRows rows of the vocabulary), the
+        // output into gate: both must hold it.
+        QVERIFY(size_t(kMaxLogitRows) * h.n_vocab >= size_t(kN) * kIn && h.n_ff >= kRows);
 
         const auto wf = random_floats(size_t(kRows) * kIn, 11, 0.5f);
         std::vector<uint8_t> wq(size_t(kRows) * row_bytes(gt, kIn));
@@ -96,7 +97,7 @@ private slots:
         size_t dispatches[2];
         std::string shader;
         for (int split = 0; split < 2; ++split) {
-            ScopedEnv env("KINGLET_VK_SPLIT_K", split ? "5" : "1");
+            ScopedEnv env("KINGLET_VK_SPLIT_K", split ? "6" : "1");
             REQUIRE_VULKAN(backend);
             auto* vk = dynamic_cast<VulkanBackend*>(backend.get());
             backend->init(*model, BackendShape{kN, 128});
@@ -123,7 +124,7 @@ private slots:
         }
         for (int split = 0; split < 2; ++split) {
             const double d = max_rel_diff(got[split], want);
-            qInfo("%s %s: max rel diff %.2e", type_name(gt).c_str(), split ? "split in 5" : "whole K", d);
+            qInfo("%s %s: max rel diff %.2e", type_name(gt).c_str(), split ? "split in 6" : "whole K", d);
             QVERIFY2(d < 1e-4, qPrintable(QString("max rel diff %1").arg(d)));
         }
     }
@@ -137,6 +138,7 @@ private slots:
         for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = TokenId((i * 37 + 5) % model->hparams().n_vocab);
         std::vector<float> logits[2];
         size_t dispatches[2];
+        std::string shader;  // the prompt products' kernel
         for (int split = 0; split < 2; ++split) {
             ScopedEnv env("KINGLET_VK_SPLIT_K", split ? "2" : "1");
             REQUIRE_VULKAN(backend);
@@ -145,11 +147,17 @@ private slots:
             const size_t before = vk->dispatch_count();
             tf.forward(tokens.data(), int(tokens.size()), 0, logits[split], true);
             dispatches[split] = vk->dispatch_count() - before;
+            shader = vk->matmul_shader(GgmlType::Q4_K);
         }
         // tiny-llama's K: 256 (2 stages) for Q, K, V, O, gate, up and the output, 768 for down.
         QVERIFY2(dispatches[1] > dispatches[0], "no product was split");
         // Float sums in another order differ in their last bits, and two layers amplify that;
-        // allowed: a tenth of ../shared/README.md's F32 tolerance (mean 0.005, max 0.04).
+        // allowed: a tenth of ../shared/README.md's F32 tolerance (mean 0.005, max 0.04). On
+        // tensor cores the products' inputs are F16, so a last-bit difference can round the next
+        // layer's input to the neighbouring F16 value (2^-11 away): allowed there, half of that
+        // tolerance (an H200 gave mean 5.8e-4, max 4.3e-3; this file's own tolerance is 0.06/0.4).
+        const bool f16_inputs = shader == "matmul_coopmat";
+        const double mean_limit = f16_inputs ? 2.5e-3 : 5e-4, max_limit = f16_inputs ? 2e-2 : 4e-3;
         double sum = 0, max = 0;
         for (size_t i = 0; i < logits[0].size(); ++i) {
             const double d = std::fabs(double(logits[1][i]) - logits[0][i]);
@@ -159,7 +167,7 @@ private slots:
         const double mean = sum / double(logits[0].size());
         qInfo("split vs unsplit: %zu vs %zu dispatches, logits differ by mean %.2e, max %.2e", dispatches[1],
               dispatches[0], mean, max);
-        QVERIFY2(mean < 5e-4 && max < 4e-3, qPrintable(QString("mean %1 max %2").arg(mean).arg(max)));
+        QVERIFY2(mean < mean_limit && max < max_limit, qPrintable(QString("mean %1 max %2").arg(mean).arg(max)));
     }
 };
 
