@@ -33,17 +33,29 @@ constexpr float kZeroBelow = -104.0f;
 
 }  // namespace
 
+// Blocks of 64 whose scores cannot beat the best so far are skipped after one OR of
+// comparisons (vectorised; NaN compares false); a block that can is scanned in order, so the
+// lowest id wins a tie. A 150k vocabulary took 0.4 ms a token one score at a time, which a
+// GPU generating a token every 2 ms then waited for.
 TokenId argmax(std::span<const float> logits) {
     TokenId best = -1;
-    float best_logit = -std::numeric_limits<float>::infinity();
-    for (size_t i = 0; i < logits.size(); ++i) {
-        const float l = usable(logits[i]);
-        if (best < 0 || l > best_logit) {
-            best = TokenId(i);
-            best_logit = l;
+    float best_logit = -kInf;
+    const float* v = logits.data();
+    const size_t n = logits.size();
+    for (size_t b = 0; b < n; b += 64) {
+        const size_t e = std::min(n, b + 64);
+        int any_better = 0;
+        for (size_t i = b; i < e; ++i) any_better |= int(v[i] > best_logit);
+        if (!any_better) continue;
+        for (size_t i = b; i < e; ++i) {
+            const float l = usable(v[i]);
+            if (l > best_logit) {
+                best = TokenId(i);
+                best_logit = l;
+            }
         }
     }
-    if (best < 0 || best_logit == -std::numeric_limits<float>::infinity()) no_usable_logits();
+    if (best < 0) no_usable_logits();
     return best;
 }
 
@@ -137,7 +149,7 @@ TokenId Sampler::sample(std::span<const float> logits, std::span<const TokenId> 
         }
     }
     // Greedy: the best score, the lowest id on a tie.
-    if (params_.temperature <= 0.0f) return TokenId(std::max_element(scores_.begin(), scores_.end()) - scores_.begin());
+    if (params_.temperature <= 0.0f) return argmax(scores_);
 
     if (params_.top_k > 0 && size_t(params_.top_k) < scores_.size()) top_k_candidates(size_t(params_.top_k));
     else prefix_candidates();

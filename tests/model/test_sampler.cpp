@@ -110,6 +110,33 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, Sampler(SamplingParams{}).sample(unusable, {}));
     }
 
+    // argmax skips blocks of scores that cannot win: against a plain scan (the first of the
+    // largest usable scores) on lengths around the block size, with ties across blocks,
+    // NaN and infinities.
+    void argmaxMatchesPlainScan() {
+        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+        const float values[] = {nan, -inf, inf, -3.0f, 0.0f, 1.0f, 2.0f, 2.0f};
+        std::mt19937 rng(7);
+        for (int trial = 0; trial < 2000; ++trial) {
+            std::vector<float> logits(size_t(1 + rng() % 300));
+            for (float& l : logits) l = rng() % 4 ? values[rng() % 8] : float(rng() % 1000) * 0.01f;
+            TokenId want = -1;
+            float best = -inf;
+            for (size_t i = 0; i < logits.size(); ++i) {
+                const float l = std::isnan(logits[i]) ? -inf : std::min(logits[i], std::numeric_limits<float>::max());
+                if (l > best) {
+                    best = l;
+                    want = TokenId(i);
+                }
+            }
+            if (want < 0) {
+                QVERIFY_THROWS_EXCEPTION(Error, argmax(logits));
+                continue;
+            }
+            QCOMPARE(argmax(logits), want);
+        }
+    }
+
     void sameSeedSameOutput() {
         SamplingParams p;
         p.temperature = 1.0f;
