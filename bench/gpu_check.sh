@@ -10,18 +10,20 @@
 #   5. A/B speed runs (bench/ab.sh, A = defaults, on both shapes in Q4_K_M and Q8_0) of the
 #      switches whose defaults wait on a GPU measurement: KINGLET_VK_NO_FUSION=1 (decode fusion
 #      off: session 14 found generation 4-9 % slower than session 8's on Q8_0 and on the 1B
-#      shape), KINGLET_VK_MATVEC_WIDE=2048 (decode rows of 2048 values or more take two
-#      subgroups each), KINGLET_VK_NO_PROMPT_ATTENTION=1 (prompt attention one token per
-#      workgroup). Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
-#      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower);
+#      shape) and KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their
+#      activations once: 2 at 4 rows a workgroup (two subgroups a group, meeting in shared
+#      memory), 2 at 8 and 4 at 16 (a group a subgroup); 1.7x on lavapipe, not yet measured on a
+#      GPU). Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
+#      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
+#      KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level);
 #   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
 # Arguments choose steps: devices, tests, profile, depth, clocks (SM clock and load while generating),
-# ab:K=V (any switch), base; default: all of the above but clocks.
+# ab:K=V or ab:K=V,K2=V2 (any switches), base; default: all of the above but clocks.
 # GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs, e.g.
 # "--presets qwen2.5-0.5b --types Q4_K_M" for one shape), GPU_CHECK_BASE_ARGS (the base
 # step's; by default both shapes in Q4_K_M and Q8_0: the figures issue 6 asks for) and
-# GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 6 minutes on an H200
+# GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 7 minutes on an H200
 # (the tests 100 s, an A/B of one shape 10 s, the base step 110 s).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
@@ -57,8 +59,9 @@ synth() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_VK_MATVEC_WIDE=2048
-                                 ab:KINGLET_VK_NO_PROMPT_ATTENTION=1 base)
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_VK_MATVEC_GROUP=2
+                                 ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2
+                                 ab:KINGLET_VK_MATVEC_ROWS=16,KINGLET_VK_MATVEC_GROUP=4 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -94,8 +97,8 @@ for i, name in enumerate(["SM MHz", "memory MHz", "load %", "power W"]):
     print(f"{name}: min {v[0]:.0f}, median {statistics.median(v):.0f}, max {v[-1]:.0f} ({len(v)} samples, load >= 50 %)")
 PY
       ;;
-    ab:*)
-      timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "${step#ab:}" \
+    ab:*)  # ab:K=V or ab:K=V,K2=V2 (several switches at once)
+      timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "$(tr , ' ' <<< "${step#ab:}")" \
         --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;
     base)  # A = the packed baseline build, B = this one
       if [ -x "$k/bin/kinglet-cli-base" ]; then

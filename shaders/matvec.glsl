@@ -14,6 +14,7 @@
 // What happens to a row's sum (bias, scale, the FFN activation, rotary embedding and the KV
 // cache): matvec_epilogue.glsl.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #if MATVEC_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -49,7 +50,7 @@ layout(push_constant) uniform P {
     uint end0, end1;  // rows [0, end0) are part 0, [end0, end1) part 1, the rest part 2
     uint y_off[3], y_stride[3], y_col0[3], has_bias[3];
     float scale;  // y = scale * (W x + bias) (+ y)
-    uint norm;    // the input is rmsnorm(x) * g (never with F16 weights: see row_partial)
+    uint norm;    // the input is rmsnorm(x) * g (never with F16 weights: see rows_partial)
     float eps;
     uint glu;     // 0, or ACT_SILU / ACT_GELU: y0 = act(gate) * up (activation.glsl)
     // Q|K|V: 0, or the head size: Q rotated, K rotated and V into the cache (matvec_epilogue.glsl)
@@ -98,22 +99,33 @@ vec4 g_quad(uint s, uint q, uint n) {
     return v;
 }
 
-// This lane's share of row r: sub-blocks lane, lane + n_lanes, ... summed into acc[t] per token,
-// and with p.norm the squares of the x it read into ss[t]. The CPU path (and llama.cpp) rounds
-// activations to F16 for F16 weights; so do we. The host folds no norm into F16 weights: their
-// rounding is of the normalised values, known only once inv_rms is.
-void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT], out float ss[TT]) {
-    const uint row = p.w_base + r * p.row_bytes;
+// Rows a subgroup sums together (KINGLET_VK_MATVEC_GROUP): each lane dequantizes the same
+// sub-block of each of them and reads that sub-block's activations once for all of them, so
+// a group of 4 rows reads x a quarter as often and has 4 rows' weight loads in flight at once.
+// The shared-memory build takes one row at a time.
+const uint GROUP_MAX = 4u;
+#if MATVEC_SUBGROUP
+layout(constant_id = 3) const uint GROUP = 1u;
+#else
+const uint GROUP = 1u;
+#endif
+
+// This lane's share of rows r[0 .. GROUP): sub-blocks lane, lane + n_lanes, ... of each, summed
+// into acc[i][t] per row and token, and with p.norm the squares of the x it read into ss[t]. The
+// CPU path (and llama.cpp) rounds activations to F16 for F16 weights; so do we. The host folds
+// no norm into F16 weights: their rounding is of the normalised values, known only once
+// inv_rms is.
+void rows_partial(uint r[GROUP_MAX], uint lane, uint n_lanes, uint nt, out float acc[GROUP_MAX][TT], out float ss[TT]) {
     const bool f16_act = WEIGHT_TYPE == T_F16, norm = p.norm != 0u;
     for (uint t = 0u; t < TT; ++t) {
-        acc[t] = 0.0;
         ss[t] = 0.0;
+        [[unroll]] for (uint i = 0u; i < GROUP_MAX; ++i) acc[i][t] = 0.0;
     }
     const uint nsub = (p.n_in + 31u) / 32u;
     for (uint s = lane; s < nsub; s += n_lanes) {
-        float w[32];
+        float w[GROUP_MAX][32];
         const uint n_valid = min(32u, p.n_in - s * 32u);
-        dq32(WEIGHT_TYPE, row, s, n_valid, w);
+        [[unroll]] for (uint i = 0u; i < GROUP; ++i) dq32(WEIGHT_TYPE, p.w_base + r[i] * p.row_bytes, s, n_valid, w[i]);
         // The products are written out here rather than in a function taking w: an array passed
         // by value is copied, and some compilers (llvmpipe's) then keep it in memory, which
         // made decode ten times slower there.
@@ -121,7 +133,8 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT], ou
             if (t >= nt) break;
             const uint xb = p.x_off + t * p.n_in + s * 32u;
             const bool whole = (xb & 3u) == 0u && n_valid == 32u;
-            float a = 0.0, sq = 0.0;
+            float a[GROUP_MAX], sq = 0.0;
+            [[unroll]] for (uint i = 0u; i < GROUP_MAX; ++i) a[i] = 0.0;
             for (uint q = 0u; q < 8u; ++q) {
                 vec4 xv = x_quad(xb, q, n_valid, whole);
                 if (norm) {
@@ -129,9 +142,11 @@ void row_partial(uint r, uint lane, uint n_lanes, uint nt, out float acc[TT], ou
                     xv *= g_quad(s, q, n_valid);
                 }
                 if (f16_act) xv = round_half(xv);
-                a += w[4u * q] * xv.x + w[4u * q + 1u] * xv.y + w[4u * q + 2u] * xv.z + w[4u * q + 3u] * xv.w;
+                [[unroll]] for (uint i = 0u; i < GROUP; ++i)
+                    a[i] += w[i][4u * q] * xv.x + w[i][4u * q + 1u] * xv.y + w[i][4u * q + 2u] * xv.z +
+                            w[i][4u * q + 3u] * xv.w;
             }
-            acc[t] += a;
+            [[unroll]] for (uint i = 0u; i < GROUP; ++i) acc[i][t] += a[i];
             ss[t] += sq;
         }
     }
@@ -150,11 +165,12 @@ void main() {
     const uint tid = gl_LocalInvocationID.x, lane = tid % LANES, g = tid / LANES;
     const uint r = row_of(g);
     const uint nt = min(TT, p.n_tokens);
-    float acc[TT], ss[TT];
-    if (r < p.n_rows) row_partial(r, lane, LANES, nt, acc, ss);
-    else for (uint t = 0u; t < TT; ++t) acc[t] = ss[t] = 0.0;
+    float acc[GROUP_MAX][TT], ss[TT];
+    const uint rs[GROUP_MAX] = uint[GROUP_MAX](r, 0u, 0u, 0u);
+    if (r < p.n_rows) rows_partial(rs, lane, LANES, nt, acc, ss);
+    else for (uint t = 0u; t < TT; ++t) acc[0][t] = ss[t] = 0.0;
     for (uint t = 0u; t < TT; ++t) {
-        red[t * 128u + tid] = acc[t];
+        red[t * 128u + tid] = acc[0][t];
         red_ss[t * 128u + tid] = ss[t];
     }
     barrier();
@@ -172,36 +188,49 @@ void main() {
     epilogue_finish(nt);
 }
 #else
-// Row g of the workgroup's ROWS belongs to subgroup g (and g + ROWS, g + 2 ROWS, ... where
-// there are more subgroups than rows, e.g. when the device runs narrower subgroups than it
-// reported: their shares of the row meet in shared memory); with fewer subgroups than rows
-// (64-wide ones) each takes several rows in turn. Lanes are numbered with the subgroup's own
+// The workgroup's ROWS rows are taken in groups of GROUP (rows g0 .. g0 + GROUP - 1, g0 a
+// multiple of GROUP): group k belongs to subgroup k (and k + groups, k + 2 groups, ... where
+// there are more subgroups than groups, e.g. when the device runs narrower subgroups than it
+// reported: their shares of the rows meet in shared memory); with fewer subgroups than groups
+// (64-wide ones) each takes several groups in turn. Lanes are numbered with the subgroup's own
 // size, so any size works; 128 or 256 invocations make whole subgroups of any power-of-two size.
 shared float share_sum[128u * TT], share_ss[128u * TT];
 
 void main() {
     const uint sg = gl_SubgroupID, n_sg = gl_NumSubgroups, width = gl_SubgroupSize;
-    const uint shares = max(1u, n_sg / ROWS), share = sg / ROWS;
+    const uint groups = ROWS / GROUP;
+    const uint shares = max(1u, n_sg / groups), share = sg / groups;
     const uint nt = min(TT, p.n_tokens);
     if (share < shares) {
-        for (uint g = sg % ROWS; g < ROWS; g += min(n_sg, ROWS)) {
-            const uint r = row_of(g);
-            if (r >= p.n_rows) continue;  // the same for the whole subgroup
-            float acc[TT], ss[TT];
-            row_partial(r, share * width + gl_SubgroupInvocationID, shares * width, nt, acc, ss);
+        for (uint k = sg % groups; k < groups; k += min(n_sg, groups)) {
+            // Rows past the end (a ragged last group) read the last row again and are dropped.
+            uint rs[GROUP_MAX], rl[GROUP_MAX];
+            bool any = false;
+            [[unroll]] for (uint i = 0u; i < GROUP_MAX; ++i) {
+                rs[i] = i < GROUP ? row_of(k * GROUP + i) : p.n_rows;
+                rl[i] = min(rs[i], p.n_rows - 1u);
+                any = any || rs[i] < p.n_rows;
+            }
+            if (!any) continue;  // the same for the whole subgroup
+            float acc[GROUP_MAX][TT], ss[TT];
+            rows_partial(rl, share * width + gl_SubgroupInvocationID, shares * width, nt, acc, ss);
             for (uint t = 0u; t < TT; ++t)
                 if (t < nt) {
-                    acc[t] = subgroupAdd(acc[t]);
+                    [[unroll]] for (uint i = 0u; i < GROUP; ++i) acc[i][t] = subgroupAdd(acc[i][t]);
                     if (p.norm != 0u) ss[t] = subgroupAdd(ss[t]);
                 }
             if (subgroupElect()) {
-                if (shares == 1u) {
-                    for (uint t = 0u; t < TT; ++t)
-                        if (t < nt) emit(g, r, t, finish(acc[t], ss[t]));
-                } else {
-                    for (uint t = 0u; t < TT; ++t) {
-                        share_sum[(g * shares + share) * TT + t] = acc[t];
-                        share_ss[(g * shares + share) * TT + t] = ss[t];
+                [[unroll]] for (uint i = 0u; i < GROUP; ++i) {
+                    const uint g = k * GROUP + i;
+                    if (rs[i] >= p.n_rows) continue;
+                    if (shares == 1u) {
+                        for (uint t = 0u; t < TT; ++t)
+                            if (t < nt) emit(g, rs[i], t, finish(acc[i][t], ss[t]));
+                    } else {
+                        for (uint t = 0u; t < TT; ++t) {
+                            share_sum[(g * shares + share) * TT + t] = acc[i][t];
+                            share_ss[(g * shares + share) * TT + t] = ss[t];
+                        }
                     }
                 }
             }

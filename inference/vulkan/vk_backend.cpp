@@ -44,10 +44,18 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     // memory build stays for the others (and for tests: KINGLET_VK_NO_SUBGROUPS=1 forces it).
     if (info.subgroup_arithmetic && !env_flag("KINGLET_VK_NO_SUBGROUPS")) {
         matvec_shader_ = "matvec_subgroup";
-        // A row per subgroup: with subgroups narrower than 32 (lavapipe's 8, some Intel and
+        // Rows a subgroup sums together (GROUP in matvec.glsl), reading their activations once
+        // for all of them. lavapipe loads one value per lane at a time, so there fewer loads pay:
+        // 2 rows a subgroup made a 0.5B Q4_K_M model's decode 1.7x faster on a 2-core machine
+        // (0.106 -> 0.178 tok/s at 32 rows a workgroup; 4 rows: 0.174). GPUs take one row each
+        // until a measurement there says otherwise.
+        matvec_group_ = info.type == "cpu" ? 2 : 1;
+        if (const char* env = std::getenv("KINGLET_VK_MATVEC_GROUP"))
+            if (const int v = std::atoi(env); v == 1 || v == 2 || v == 4) matvec_group_ = uint32_t(v);
+        // A group per subgroup: with subgroups narrower than 32 (lavapipe's 8, some Intel and
         // mobile GPUs) rows no longer share lanes across subgroups, and the workgroup skips
         // its shared-memory step (on lavapipe, 1.3x faster decode: fewer, barrier-free groups).
-        if (info.subgroup_size > 0) matvec_rows_ = std::clamp(128u / info.subgroup_size, 4u, 32u);
+        if (info.subgroup_size > 0) matvec_rows_ = std::clamp(128u / info.subgroup_size * matvec_group_, 4u, 32u);
         // Tests set 4 to run the path where a row's subgroups meet in shared memory.
         if (const char* env = std::getenv("KINGLET_VK_MATVEC_ROWS"))
             if (const int v = std::atoi(env); v == 4 || v == 8 || v == 16 || v == 32) matvec_rows_ = uint32_t(v);
@@ -244,7 +252,7 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
         const uint32_t id = uint32_t(t.type);
         auto make_matvec = [&](uint32_t threads) {
             return std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
-                                                  std::vector<uint32_t>{id, matvec_rows_, threads},
+                                                  std::vector<uint32_t>{id, matvec_rows_, threads, matvec_group_},
                                                   type_name(t.type) + (threads > 128 ? " wide" : ""));
         };
         pipes.matvec = make_matvec(128);

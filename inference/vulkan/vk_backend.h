@@ -58,6 +58,7 @@ public:
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
+    uint32_t matvec_group() const { return matvec_group_; }
     // Invocations of the decode workgroups for rows of n_in values (256: two subgroups a row).
     uint32_t matvec_threads(int64_t n_in) const { return wide_rows_ > 0 && n_in >= wide_rows_ ? 256 : 128; }
     // The prompt kernel for weights of this type: "matmul_coopmat" (tensor cores, F16 inputs)
@@ -140,6 +141,7 @@ private:
     size_t align_ = 4;      // minStorageBufferOffsetAlignment
     const char* matvec_shader_ = "matvec";  // or "matvec_subgroup" where subgroupAdd is there
     uint32_t matvec_rows_ = 4;              // rows per decode workgroup (ROWS in matvec.glsl)
+    uint32_t matvec_group_ = 1;             // rows a subgroup sums together (GROUP), subgroup build only
     // Rows of at least this many values take 256-invocation decode workgroups, two subgroups per
     // row (KINGLET_VK_MATVEC_WIDE; 0: never; subgroup build only).
     int64_t wide_rows_ = 0;

@@ -17,16 +17,30 @@ class TestVulkanMatvec : public QObject {
 
     // Rows file/tokens for one and three tokens, on the decode kernel's subgroup build (where
     // the device has one); the files of `shared` also on its shared-memory build.
+    // The subgroup build runs twice: with the device's rows per subgroup (GROUP in matvec.glsl:
+    // 2 on lavapipe) and with one row each (every GPU's default).
     static void add_model_rows(std::initializer_list<const char*> files, std::initializer_list<const char*> shared) {
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("tokens");
         QTest::addColumn<bool>("shared_build");
+        QTest::addColumn<int>("group");  // 0: the device's choice
         for (const char* f : files)
-            for (int tokens : {1, 3}) QTest::newRow(qPrintable(QString("%1/%2").arg(f).arg(tokens))) << QString(f) << tokens << false;
+            for (int tokens : {1, 3})
+                for (int group : {0, 1})
+                    QTest::newRow(qPrintable(QString("%1/%2%3").arg(f).arg(tokens).arg(group ? "/group 1" : "")))
+                        << QString(f) << tokens << false << group;
         for (const char* f : shared)
             for (int tokens : {1, 3})
-                QTest::newRow(qPrintable(QString("%1/%2/shared").arg(f).arg(tokens))) << QString(f) << tokens << true;
+                QTest::newRow(qPrintable(QString("%1/%2/shared").arg(f).arg(tokens))) << QString(f) << tokens << true << 0;
     }
+
+    // The environment of one add_model_rows row.
+    struct ModelRowEnv {
+        ScopedEnv build, group;
+        ModelRowEnv(bool shared_build, int group_rows)
+            : build("KINGLET_VK_NO_SUBGROUPS", shared_build ? "1" : nullptr),
+              group("KINGLET_VK_MATVEC_GROUP", group_rows == 1 ? "1" : nullptr) {}
+    };
 
 private slots:
     // Decode matvec over rows much longer than a tiny model's: several sub-blocks per lane,
@@ -45,12 +59,14 @@ private slots:
         QTest::addColumn<int>("rows");  // per subgroup-build workgroup; 0: the device's choice
         QTest::addColumn<bool>("norm");
         QTest::addColumn<bool>("wide");  // 256-invocation workgroups, two subgroups a row
-        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows, bool norm = false, bool wide = false) {
-            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5%6%7").arg(type_name(t).c_str()).arg(tokens)
+        QTest::addColumn<int>("group");  // rows a subgroup sums together; 0: the device's choice
+        auto add = [](GgmlType t, int tokens, bool sg, int ragged, int rows, bool norm = false, bool wide = false,
+                      int group = 0) {
+            QTest::newRow(qPrintable(QString("%1/%2 tokens/%3%4%5%6%7%8").arg(type_name(t).c_str()).arg(tokens)
                                          .arg(sg ? "subgroup" : "shared").arg(ragged ? QString("/%1").arg(ragged) : "")
                                          .arg(rows ? QString("/%1 rows").arg(rows) : "").arg(norm ? "/norm" : "")
-                                         .arg(wide ? "/wide" : "")))
-                << int(t) << tokens << sg << ragged << rows << norm << wide;
+                                         .arg(wide ? "/wide" : "").arg(group ? QString("/group %1").arg(group) : "")))
+                << int(t) << tokens << sg << ragged << rows << norm << wide << group;
         };
         for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
                            GgmlType::Q5_1, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
@@ -85,6 +101,17 @@ private slots:
                 add(t, tokens, true, 0, 4, false, true);
             }
         for (bool sg : {true, false}) add(GgmlType::F32, 3, sg, 1001, 0, true, true);
+        // KINGLET_VK_MATVEC_GROUP: one row a subgroup (the GPUs' default), two or four rows
+        // summed together (lavapipe's default is 2), the 37 rows leaving the last group ragged;
+        // with 4 rows a workgroup and 4 a group, the group's subgroups meet in shared memory.
+        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::Q5_1})
+            for (int tokens : {1, 3}) {
+                add(t, tokens, true, 0, 0, true, false, 1);
+                add(t, tokens, true, 0, 0, false, false, 2);
+                add(t, tokens, true, 0, 4, true, false, 4);
+                add(t, tokens, true, 0, 32, false, tokens == 3, 4);
+            }
+        for (int group : {1, 2, 4}) add(GgmlType::F32, 3, true, 1001, 0, true, false, group);
     }
     void matvecLongRows() {
         QFETCH(int, type);
@@ -94,11 +121,14 @@ private slots:
         QFETCH(int, rows);
         QFETCH(bool, norm);
         QFETCH(bool, wide);
+        QFETCH(int, group);
         KINGLET_REQUIRE_SHARED(path, "models/tiny-llama-f32.gguf");
         ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", subgroups ? nullptr : "1");
         ScopedEnv wide_rows("KINGLET_VK_MATVEC_WIDE", wide ? "64" : nullptr);
         const QByteArray rows_text = QByteArray::number(rows);
         ScopedEnv row_count("KINGLET_VK_MATVEC_ROWS", rows ? rows_text.constData() : nullptr);
+        const QByteArray group_text = QByteArray::number(group);
+        ScopedEnv row_group("KINGLET_VK_MATVEC_GROUP", group ? group_text.constData() : nullptr);
         // One dispatch on any device: a GPU with many compute units would split the 6-token
         // product's K (test_vulkan_split_k checks that).
         ScopedEnv no_split("KINGLET_VK_SPLIT_K", "1");
@@ -107,8 +137,10 @@ private slots:
         const bool sg_build = subgroups && f.vk->device_info().subgroup_arithmetic;
         QCOMPARE(f.vk->matvec_shader(), std::string(sg_build ? "matvec_subgroup" : "matvec"));
         const uint32_t sg_width = f.vk->device_info().subgroup_size;
-        const uint32_t want_rows = !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u), 4u, 32u);
+        const uint32_t want_rows =
+            !sg_build ? 4 : rows ? rows : std::clamp(128u / std::max(sg_width, 1u) * f.vk->matvec_group(), 4u, 32u);
         QCOMPARE(f.vk->matvec_rows(), want_rows);
+        if (sg_build && group) QCOMPARE(f.vk->matvec_group(), uint32_t(group));
         const int n_in = ragged ? ragged : tokens == 1 ? 5888 : tokens == 3 ? 2816 : 1280, n_rows = 37;
         QCOMPARE(f.vk->matvec_threads(n_in), wide && sg_build ? 256u : 128u);
         QVERIFY(size_t(tokens) * n_in <= size_t(kTokens) * f.model->hparams().n_ff);  // fits Gate
@@ -177,11 +209,13 @@ private slots:
         QFETCH(QString, file);
         QFETCH(int, tokens);
         QFETCH(bool, shared_build);
+        QFETCH(int, group);
         KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
-        ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", shared_build ? "1" : nullptr);
+        const ModelRowEnv env(shared_build, group);
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
         if (shared_build) QCOMPARE(f.vk->matvec_shader(), std::string("matvec"));
+        if (group) QCOMPARE(f.vk->matvec_group(), uint32_t(group));
         const Hparams& h = f.model->hparams();
         const LayerWeights& lw = f.model->weights().layers[1];
         const int64_t Q = h.q_dim(), KV = h.kv_dim(), F = h.n_ff;
@@ -278,11 +312,13 @@ private slots:
         QFETCH(QString, file);
         QFETCH(int, tokens);
         QFETCH(bool, shared_build);
+        QFETCH(int, group);
         KINGLET_REQUIRE_SHARED(path, "models/" + file + ".gguf");
-        ScopedEnv build("KINGLET_VK_NO_SUBGROUPS", shared_build ? "1" : nullptr);
+        const ModelRowEnv env(shared_build, group);
         REQUIRE_VULKAN(backend);
         Fixture f = fixture(std::move(backend), path);
         if (shared_build) QCOMPARE(f.vk->matvec_shader(), std::string("matvec"));
+        if (group) QCOMPARE(f.vk->matvec_group(), uint32_t(group));
         const Hparams& h = f.model->hparams();
         const int layer = h.n_layer - 1, D = h.head_dim;
         const LayerWeights& lw = f.model->weights().layers[layer];
