@@ -68,8 +68,9 @@ layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
 const uint TT = 4u;
 #if MATVEC_SUBGROUP
-// Rows per workgroup: one per subgroup where subgroups are narrower than 32 (chosen by the
-// host from the device's subgroup size), so that no row's lanes meet in shared memory.
+// Rows per workgroup: a group of GROUP rows (below) per subgroup where subgroups are narrower
+// than 32 (chosen by the host from the device's subgroup size), so that no row's lanes meet in
+// shared memory.
 layout(constant_id = 1) const uint ROWS = 4u;
 #else
 const uint ROWS = 4u;
