@@ -199,8 +199,10 @@ shared float share_sum[128u * TT], share_ss[128u * TT];
 
 void main() {
     const uint sg = gl_SubgroupID, n_sg = gl_NumSubgroups, width = gl_SubgroupSize;
+    // At most 128 / ROWS shares of a row (share_sum's size); further subgroups sit out (only
+    // narrow subgroups with big groups get there: 4-wide ones, 256 invocations, groups of 4).
     const uint groups = ROWS / GROUP;
-    const uint shares = max(1u, n_sg / groups), share = sg / groups;
+    const uint shares = clamp(n_sg / groups, 1u, 128u / ROWS), share = sg / groups;
     const uint nt = min(TT, p.n_tokens);
     if (share < shares) {
         for (uint k = sg % groups; k < groups; k += min(n_sg, groups)) {
