@@ -13,7 +13,8 @@
 #      shape) and KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their
 #      activations once: 2 at 4 rows a workgroup (two subgroups a group, meeting in shared
 #      memory), 2 at 8 and 4 at 16 (a group a subgroup); 1.7x on lavapipe, not yet measured on a
-#      GPU). Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
+#      GPU); KINGLET_VK_FENCE_SPIN=0 (the blocking wait for a token instead of the hybrid one,
+#      which polls the fence for its last part: on by default on GPUs, not yet measured). Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
 #      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
 #      KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level);
 #   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
@@ -23,7 +24,7 @@
 # GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs, e.g.
 # "--presets qwen2.5-0.5b --types Q4_K_M" for one shape), GPU_CHECK_BASE_ARGS (the base
 # step's; by default both shapes in Q4_K_M and Q8_0: the figures issue 6 asks for) and
-# GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 7 minutes on an H200
+# GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 8 minutes on an H200
 # (the tests 100 s, an A/B of one shape 10 s, the base step 110 s).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
@@ -61,7 +62,7 @@ synth() {
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_VK_MATVEC_GROUP=2
                                  ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2
-                                 ab:KINGLET_VK_MATVEC_ROWS=16,KINGLET_VK_MATVEC_GROUP=4 base)
+                                 ab:KINGLET_VK_MATVEC_ROWS=16,KINGLET_VK_MATVEC_GROUP=4 ab:KINGLET_VK_FENCE_SPIN=0 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"

@@ -56,6 +56,7 @@ public:
     size_t dispatch_count() const { return seq_->dispatches(); }
     size_t barrier_count() const { return seq_->barriers(); }  // between dispatches, recorded or reused
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
+    size_t hybrid_wait_count() const { return seq_->hybrid_waits(); }  // submissions waited for asleep, then polling
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
     uint32_t matvec_group() const { return matvec_group_; }

@@ -32,7 +32,7 @@ namespace kinglet::vk {
     X(vkBeginCommandBuffer) X(vkEndCommandBuffer) X(vkCmdBindPipeline)                        \
     X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) X(vkCmdDispatch) X(vkCmdPipelineBarrier) \
     X(vkCmdCopyBuffer) X(vkCmdFillBuffer) X(vkQueueSubmit) X(vkCreateFence) X(vkDestroyFence) \
-    X(vkWaitForFences) X(vkResetFences) X(vkDeviceWaitIdle) X(vkCreateQueryPool)             \
+    X(vkWaitForFences) X(vkGetFenceStatus) X(vkResetFences) X(vkDeviceWaitIdle) X(vkCreateQueryPool) \
     X(vkDestroyQueryPool) X(vkCmdResetQueryPool) X(vkCmdWriteTimestamp) X(vkGetQueryPoolResults)
 
 #define KINGLET_VK_DECLARE(name) PFN_##name name = nullptr;

@@ -4,9 +4,15 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <thread>
 #include <utility>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "util/error.h"
 
@@ -33,6 +39,9 @@ CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev), profiler_
     check(f.vkCreateFence(dev.handle(), &fci, nullptr, &fence_), "vkCreateFence");
     // Tests: the device is "lost" at this submission (a real loss cannot be caused on demand).
     if (const char* env = std::getenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT")) lose_at_submit_ = std::strtoull(env, nullptr, 10);
+    // Spinning takes a core; on a CPU-type device (lavapipe) that core runs the shaders.
+    spin_ = dev.info().type != "cpu";
+    if (const char* env = std::getenv("KINGLET_VK_FENCE_SPIN")) spin_ = std::string(env) != "0";
 }
 
 CommandSequence::~CommandSequence() {
@@ -195,7 +204,8 @@ void CommandSequence::submit_and_wait() {
     // The first command never needs a barrier (the previous submission was waited for); it
     // may carry one from the tracking, so compare without it.
     pending_.front().barrier_before = false;
-    if (pending_ != recorded_) {
+    const bool reused = pending_ == recorded_;
+    if (!reused) {
         recorded_.clear();  // a failure below leaves nothing that looks recorded
         record();
     }
@@ -209,11 +219,45 @@ void CommandSequence::submit_and_wait() {
     if (lose_at_submit_ != 0 && n_submits_ + 1 >= lose_at_submit_)
         throw DeviceLost("Vulkan: vkQueueSubmit failed (VK_ERROR_DEVICE_LOST, simulated by KINGLET_VK_LOSE_DEVICE_AT_SUBMIT)");
     check(f.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
-    const VkResult r = f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
-    check(r, "waiting for the GPU");
+    wait_for_fence(reused);
     check(f.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
     ++n_submits_;
     if (profiler_) profiler_->collect();
+}
+
+// A thread asleep in vkWaitForFences wakes some time after the GPU signals the fence, and in
+// token-by-token generation the GPU then idles until the next token is submitted. So a
+// reused command buffer (a decode step, whose time the last one foretells: T) is waited for
+// the hybrid way: asleep until a window w = min(T / 4, 1 ms) before T, then polling the fence
+// until w past it, then asleep again (the GPU is slower than foretold). At most 2 ms of a core
+// a submission are spent polling.
+void CommandSequence::wait_for_fence(bool reused) {
+    using Clock = std::chrono::steady_clock;
+    const Functions& f = dev_.fn();
+    const auto start = Clock::now();
+    const auto elapsed_ns = [&start] {
+        return int64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    };
+    bool done = false;
+    if (spin_ && reused && reused_ns_ > 0) {
+        ++n_hybrid_waits_;
+        const int64_t window = std::min<int64_t>(reused_ns_ / 4, 1'000'000);
+        const VkResult slept = f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, uint64_t(reused_ns_ - window));
+        if (slept != VK_TIMEOUT) check(slept, "waiting for the GPU");
+        done = slept == VK_SUCCESS;
+        while (!done && elapsed_ns() < reused_ns_ + window) {
+            const VkResult polled = f.vkGetFenceStatus(dev_.handle(), fence_);
+            if (polled != VK_NOT_READY) check(polled, "waiting for the GPU");
+            done = polled == VK_SUCCESS;
+#if defined(__x86_64__) || defined(__i386__)
+            if (!done) _mm_pause();
+#else
+            if (!done) std::this_thread::yield();
+#endif
+        }
+    }
+    if (!done) check(f.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX), "waiting for the GPU");
+    if (reused) reused_ns_ = elapsed_ns();
 }
 
 namespace {

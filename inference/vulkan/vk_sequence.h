@@ -39,6 +39,7 @@ public:
     size_t barriers() const { return n_barriers_; }      // added before dispatches, since construction
     size_t recordings() const { return n_recordings_; }  // command buffers recorded (not reused)
     size_t submits() const { return n_submits_; }
+    size_t hybrid_waits() const { return n_hybrid_waits_; }  // waits done the hybrid way (wait_for_fence)
     // Drops the cached descriptor sets (and the recorded commands that use them); call before
     // destroying buffers they may name (a new buffer can reuse a destroyed one's handle).
     void forget_descriptors();
@@ -60,6 +61,8 @@ private:
     void note_access(VkBuffer buffer, bool write);
     VkDescriptorSet descriptor_set(const Pipeline& p, std::initializer_list<BufferRange> bindings);
     void record();  // pending_ into cmd_
+    // Waits for fence_ after a submission; `reused`: cmd_ was submitted as it was last time.
+    void wait_for_fence(bool reused);
 
     static constexpr uint32_t kSetsPerPool = 1024;
     static constexpr size_t kMaxCachedSets = 1 << 16;
@@ -76,7 +79,11 @@ private:
     std::vector<VkBuffer> written_, read_;  // since the last barrier
     bool barrier_next_ = false;
     VkFence fence_ = VK_NULL_HANDLE;
-    size_t n_dispatches_ = 0, n_barriers_ = 0, n_recordings_ = 0, n_submits_ = 0;
+    size_t n_dispatches_ = 0, n_barriers_ = 0, n_recordings_ = 0, n_submits_ = 0, n_hybrid_waits_ = 0;
+    // Hybrid waits (wait_for_fence): on unless the device is CPU-type (KINGLET_VK_FENCE_SPIN=0|1
+    // overrides), and how long the last submission of a reused command buffer took (0: unknown).
+    bool spin_ = false;
+    int64_t reused_ns_ = 0;
     size_t lose_at_submit_ = 0;  // KINGLET_VK_LOSE_DEVICE_AT_SUBMIT (tests); 0: never
     std::unique_ptr<DispatchProfiler> profiler_;  // KINGLET_VK_PROFILE=1 only
 };

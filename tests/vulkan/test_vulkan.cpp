@@ -222,6 +222,7 @@ private slots:
     void matchesReference();
     void decodeReusesRecordedCommands_data();
     void decodeReusesRecordedCommands();
+    void decodeWaitsHybridWhereItSpins();
     void lostDeviceFallsBackToCpu();
 };
 
@@ -364,6 +365,40 @@ void TestVulkan::decodeReusesRecordedCommands() {
         QCOMPARE(step_barriers, step_dispatches - 1 - v_alone);
     }
     QVERIFY2(max <= tol_max, qPrintable(QString("max delta %1").arg(max)));
+}
+
+// KINGLET_VK_FENCE_SPIN: a decode step that submits the command buffer of the step before
+// waits the hybrid way (asleep, then polling the fence) once a reused step's time is known:
+// from the third step on (the first records, the second is timed). Off by default on
+// CPU-type devices such as lavapipe. How it waits changes nothing in the logits.
+void TestVulkan::decodeWaitsHybridWhereItSpins() {
+    KINGLET_REQUIRE_SHARED(ref_path, "reference/stories260K.fox.json");
+    KINGLET_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    std::ifstream in(ref_path.toStdString());
+    const json ref = json::parse(in);
+    auto m = Model::load(model_path.toStdString());
+    const auto prompt = ref["tokens"].get<std::vector<TokenId>>();
+    const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
+    const size_t steps = std::min<size_t>(greedy.size(), 8);
+    QVERIFY(steps >= 4);
+    std::vector<float> logits_by[2];
+    for (const char* spin : {"0", "1", static_cast<const char*>(nullptr)}) {
+        ScopedEnv env("KINGLET_VK_FENCE_SPIN", spin);
+        REQUIRE_VULKAN(backend);
+        Transformer tf(*m, int(prompt.size() + steps) + 8, std::move(backend));
+        const auto& vkb = dynamic_cast<const VulkanBackend&>(tf.backend());
+        std::vector<float> logits, all;
+        tf.forward(prompt.data(), int(prompt.size()), 0, logits, false);
+        for (size_t j = 0; j < steps; ++j) {
+            tf.forward(&greedy[j], 1, int(prompt.size() + j), logits, false);
+            all.insert(all.end(), logits.begin(), logits.end());
+        }
+        const bool spins = spin ? spin[0] == '1' : vkb.device_info().type != "cpu";
+        QCOMPARE(vkb.hybrid_wait_count(), spins ? steps - 2 : size_t(0));
+        if (spin) logits_by[spin[0] - '0'] = std::move(all);
+    }
+    QVERIFY(!logits_by[0].empty());
+    QVERIFY(logits_by[0] == logits_by[1]);
 }
 
 // The GPU lost mid-conversation (simulated: KINGLET_VK_LOSE_DEVICE_AT_SUBMIT, counted per
