@@ -8,13 +8,17 @@
 #   3. a profile (GPU time per shader) of the 0.5B Q4_K_M shape;
 #   4. generation after 2048 tokens of context (depth: decode attention over many keys);
 #   5. A/B speed runs (bench/ab.sh, A = defaults, on both shapes in Q4_K_M and Q8_0) of the
-#      switches whose defaults wait on a GPU measurement: KINGLET_VK_NO_FUSION=1 (decode fusion
-#      off: session 14 found generation 4-9 % slower than session 8's on Q8_0 and on the 1B
-#      shape) and KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their
-#      activations once: 2 at 4 rows a workgroup (two subgroups a group, meeting in shared
-#      memory), 2 at 8 and 4 at 16 (a group a subgroup); 1.7x on lavapipe, not yet measured on a
-#      GPU); KINGLET_VK_FENCE_SPIN=0 (the blocking wait for a token instead of the hybrid one,
-#      which polls the fence for its last part: on by default on GPUs, not yet measured). Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
+#      switches whose defaults wait on a GPU measurement:
+#      - KINGLET_VK_NO_FUSION=1 (decode fusion off: session 14 found generation 4-9 % slower
+#        than session 8's on Q8_0 and on the 1B shape);
+#      - KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their activations once:
+#        2 at 4 rows a workgroup (two subgroups a group, meeting in shared memory) and 2 at 8 (a
+#        group a subgroup); 1.7x on lavapipe; 4 at 16 is a step too);
+#      - KINGLET_VK_FENCE_SPIN=0 (a blocking wait for each token instead of the hybrid one that
+#        polls the fence for its last part; session 16);
+#      - KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 (token ids and positions in host memory, read over
+#        PCIe by each dispatch, instead of in device memory the host maps; session 16).
+#      Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
 #      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
 #      KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level);
 #   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
@@ -62,7 +66,7 @@ synth() {
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_VK_MATVEC_GROUP=2
                                  ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2
-                                 ab:KINGLET_VK_MATVEC_ROWS=16,KINGLET_VK_MATVEC_GROUP=4 ab:KINGLET_VK_FENCE_SPIN=0 base)
+                                 ab:KINGLET_VK_FENCE_SPIN=0 ab:KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"

@@ -137,7 +137,11 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
         v_cache_.emplace_back(*dev_, layer_kv, vk::Buffer::Kind::DeviceLocal);
         kv_bytes_ += 2 * layer_kv;
     }
-    tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, vk::Buffer::Kind::HostVisible);
+    // Token ids and positions: read by dispatches all through a step. KINGLET_VK_INPUTS_IN_HOST_MEMORY=1
+    // puts them in host-cached memory as before (A/B runs).
+    const auto inputs_kind = env_flag("KINGLET_VK_INPUTS_IN_HOST_MEMORY") ? vk::Buffer::Kind::HostVisible
+                                                                          : vk::Buffer::Kind::HostWritten;
+    tokens_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + T) * 4, inputs_kind);
     unused_ = vk::Buffer(*dev_, 16, vk::Buffer::Kind::DeviceLocal);
     // Split decode attention: enough pieces for two workgroups per compute unit from one
     // token's heads (at least 4: drivers that do not tell their units get 4).
@@ -149,7 +153,7 @@ void VulkanBackend::init(const Model& model, const BackendShape& shape) {
     attn_done_ = vk::Buffer(*dev_, size_t(kMatvecTokens) * h.n_head * 4, vk::Buffer::Kind::DeviceLocal);
     const std::vector<uint32_t> zeros(size_t(kMatvecTokens) * h.n_head, 0);
     vk::upload(*dev_, attn_done_, 0, zeros.data(), zeros.size() * 4);
-    positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, vk::Buffer::Kind::HostVisible);
+    positions_ = vk::Buffer(*dev_, (size_t(shape.n_ctx) + 1) * 4, inputs_kind);
     positions_used_ = 0;
     tokens_used_ = 0;
     readback_ = vk::Buffer(*dev_, size_t(shape.logit_rows()) * h.n_vocab * 4, vk::Buffer::Kind::HostVisible);

@@ -152,7 +152,7 @@ private:
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves
     size_t kv_bytes_ = 0;
-    vk::Buffer tokens_;    // host-visible: the token ids of the batches recorded since the last submit
+    vk::Buffer tokens_;    // host-written: the token ids of the batches recorded since the last submit
     size_t tokens_used_ = 0;
     uint32_t split_k_forced_ = 0;  // KINGLET_VK_SPLIT_K; 0: automatic
     vk::Buffer split_parts_[vk::kSplitBuffers];  // split-K partial sums (empty where products are never split)
@@ -162,7 +162,7 @@ private:
     vk::Buffer attn_done_;    // split attention: pieces finished per (token, head); 0 between dispatches
     uint32_t attn_pieces_per_head_ = 1;  // pieces of a split decode attention
     vk::Buffer unused_;     // bound where a shader's optional input is absent (no bias, ...); never written
-    vk::Buffer positions_;  // host-visible: pos0 of each batch recorded since the last submit
+    vk::Buffer positions_;  // host-written: pos0 of each batch recorded since the last submit
     size_t positions_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits
     std::map<const TensorInfo*, Weight> weights_;

@@ -327,14 +327,21 @@ VulkanDevice::~VulkanDevice() {
     }
 }
 
-uint32_t VulkanDevice::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
-                                   VkMemoryPropertyFlags preferred) const {
+uint32_t VulkanDevice::pick_memory_type(const VkPhysicalDeviceMemoryProperties& types, uint32_t type_bits,
+                                        VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) {
     for (int pass = 0; pass < 2; ++pass) {
         const VkMemoryPropertyFlags want = pass == 0 ? (required | preferred) : required;
-        for (uint32_t i = 0; i < memory_.memoryTypeCount; ++i)
-            if ((type_bits & (1u << i)) && (memory_.memoryTypes[i].propertyFlags & want) == want) return i;
+        for (uint32_t i = 0; i < std::min<uint32_t>(types.memoryTypeCount, VK_MAX_MEMORY_TYPES); ++i)
+            if ((type_bits & (1u << i)) && (types.memoryTypes[i].propertyFlags & want) == want) return i;
     }
-    throw Error("Vulkan device " + info_.name + " has no suitable memory type");
+    return UINT32_MAX;
+}
+
+uint32_t VulkanDevice::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
+                                   VkMemoryPropertyFlags preferred) const {
+    const uint32_t i = pick_memory_type(memory_, type_bits, required, preferred);
+    if (i == UINT32_MAX) throw Error("Vulkan device " + info_.name + " has no suitable memory type");
+    return i;
 }
 
 }  // namespace vk

@@ -69,6 +69,9 @@ public:
     const VulkanDeviceInfo& info() const { return info_; }
     // A memory type with all of `required` (and preferably `preferred`) allowed by type_bits.
     uint32_t memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
+    // The same choice among given memory types (tests); UINT32_MAX where none has `required`.
+    static uint32_t pick_memory_type(const VkPhysicalDeviceMemoryProperties& types, uint32_t type_bits,
+                                     VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
 
 private:
     std::shared_ptr<VulkanInstance> instance_;

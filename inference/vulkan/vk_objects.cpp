@@ -12,6 +12,16 @@
 
 namespace kinglet::vk {
 
+std::pair<VkMemoryPropertyFlags, VkMemoryPropertyFlags> Buffer::memory_properties(Kind kind) {
+    const VkMemoryPropertyFlags mapped = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    switch (kind) {
+        case Kind::DeviceLocal: return {VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0};
+        case Kind::HostVisible: return {mapped, VK_MEMORY_PROPERTY_HOST_CACHED_BIT};
+        case Kind::HostWritten: return {mapped, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT};
+    }
+    return {mapped, 0};
+}
+
 Buffer::Buffer(const VulkanDevice& dev, size_t bytes, Kind kind) : dev_(&dev), size_(std::max<size_t>(bytes, 4)) {
     const Functions& f = dev.fn();
     VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
@@ -23,20 +33,15 @@ Buffer::Buffer(const VulkanDevice& dev, size_t bytes, Kind kind) : dev_(&dev), s
     f.vkGetBufferMemoryRequirements(dev.handle(), buffer_, &req);
     VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
     mai.allocationSize = req.size;
-    if (kind == Kind::DeviceLocal) {
-        mai.memoryTypeIndex = dev.memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
-    } else {
-        mai.memoryTypeIndex = dev.memory_type(
-            req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-            VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
-    }
+    const auto [required, preferred] = memory_properties(kind);
+    mai.memoryTypeIndex = dev.memory_type(req.memoryTypeBits, required, preferred);
     const VkResult r = f.vkAllocateMemory(dev.handle(), &mai, nullptr, &memory_);
     if (r != VK_SUCCESS) {
         reset();
         check(r, ("allocating " + std::to_string(bytes >> 20) + " MiB").c_str());
     }
     check(f.vkBindBufferMemory(dev.handle(), buffer_, memory_, 0), "vkBindBufferMemory");
-    if (kind == Kind::HostVisible) check(f.vkMapMemory(dev.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
+    if (kind != Kind::DeviceLocal) check(f.vkMapMemory(dev.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
 }
 
 Buffer& Buffer::operator=(Buffer&& o) noexcept {

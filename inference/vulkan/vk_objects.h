@@ -1,5 +1,6 @@
 // Small Vulkan objects, one job each (in the spirit of Kompute):
-//   Buffer          a VkBuffer with its own memory, device-local or host-visible (mapped)
+//   Buffer          a VkBuffer with its own memory: device-local, or mapped for the host (read
+//                   back by it, or written by it and read by shaders)
 //   Pipeline        an embedded shader with its descriptor layout (N storage buffers), push constants
 //                   and which of its bindings it writes
 // (CommandSequence, which records and submits them, is in vk_sequence.h.)
@@ -7,6 +8,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vulkan/vk_device.h"
@@ -15,7 +17,13 @@ namespace kinglet::vk {
 
 class Buffer {
 public:
-    enum class Kind { DeviceLocal, HostVisible };
+    // HostVisible: mapped, host-cached where the device offers it (results the host reads back,
+    // staging). HostWritten: mapped, in device memory where the device maps some (NVIDIA's and
+    // AMD's BAR; else host memory), for small inputs that the host writes and every dispatch
+    // reads (token ids, positions): each read then stays off the PCIe bus.
+    enum class Kind { DeviceLocal, HostVisible, HostWritten };
+    // The memory properties a kind needs, and those it prefers.
+    static std::pair<VkMemoryPropertyFlags, VkMemoryPropertyFlags> memory_properties(Kind kind);
     Buffer() = default;
     Buffer(const VulkanDevice& dev, size_t bytes, Kind kind);
     ~Buffer() { reset(); }
@@ -26,7 +34,7 @@ public:
 
     VkBuffer handle() const { return buffer_; }
     size_t size() const { return size_; }
-    void* mapped() const { return mapped_; }  // host-visible buffers only
+    void* mapped() const { return mapped_; }  // HostVisible and HostWritten buffers only
 
 private:
     void reset();

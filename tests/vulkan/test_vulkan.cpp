@@ -13,6 +13,7 @@
 #include "runtime/transformer.h"
 #include "util/error.h"
 #include "vulkan/vk_device.h"
+#include "vulkan/vk_objects.h"
 #include "vulkan_test_util.h"
 
 using namespace kinglet;
@@ -210,6 +211,34 @@ private slots:
         f.vk->read_act(Act::Gate, got.data(), n);
         for (size_t i = 0; i < n; ++i) want[i] = 2.5f * std::tanh((g[i] + u[i]) / 2.5f);
         QVERIFY2(max_rel_diff(got, want) < 1e-5, "add + softcap");
+    }
+
+    // Where each kind of buffer lives, on memory types made up after a discrete NVIDIA GPU's
+    // (device memory; host memory, uncached and cached; device memory the host maps through
+    // its BAR) and after lavapipe's (one type with everything).
+    void memoryKinds() {
+        using vk::Buffer;
+        using vk::VulkanDevice;
+        const VkMemoryPropertyFlags dl = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, hv = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                                    hc = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, cached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+        VkPhysicalDeviceMemoryProperties gpu{};
+        gpu.memoryTypeCount = 4;
+        const VkMemoryPropertyFlags gpu_types[4] = {dl, hv | hc, hv | hc | cached, dl | hv | hc};
+        for (uint32_t i = 0; i < 4; ++i) gpu.memoryTypes[i].propertyFlags = gpu_types[i];
+        const auto pick = [](const VkPhysicalDeviceMemoryProperties& types, Buffer::Kind kind, uint32_t bits) {
+            const auto [required, preferred] = Buffer::memory_properties(kind);
+            return VulkanDevice::pick_memory_type(types, bits, required, preferred);
+        };
+        QCOMPARE(pick(gpu, Buffer::Kind::DeviceLocal, 0xF), 0u);
+        QCOMPARE(pick(gpu, Buffer::Kind::HostVisible, 0xF), 2u);  // read back by the host: cached
+        QCOMPARE(pick(gpu, Buffer::Kind::HostWritten, 0xF), 3u);  // read by shaders: device memory
+        QCOMPARE(pick(gpu, Buffer::Kind::HostWritten, 0x7), 1u);  // a buffer that cannot go there: host memory
+        QCOMPARE(pick(gpu, Buffer::Kind::HostVisible, 0x1), UINT32_MAX);
+        VkPhysicalDeviceMemoryProperties cpu{};
+        cpu.memoryTypeCount = 1;
+        cpu.memoryTypes[0].propertyFlags = dl | hv | hc | cached;
+        for (Buffer::Kind kind : {Buffer::Kind::DeviceLocal, Buffer::Kind::HostVisible, Buffer::Kind::HostWritten})
+            QCOMPARE(pick(cpu, kind, 0x1), 0u);
     }
 
     void unsupportedTypeNamesIt() {
