@@ -12,12 +12,13 @@
 #      - KINGLET_VK_NO_FUSION=1 (decode fusion off: session 14 found generation 4-9 % slower
 #        than session 8's on Q8_0 and on the 1B shape);
 #      - KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their activations once:
-#        2 at 4 rows a workgroup (two subgroups a group, meeting in shared memory) and 2 at 8 (a
-#        group a subgroup); 1.7x on lavapipe; 4 at 16 is a step too);
-#      - KINGLET_VK_FENCE_SPIN=0 (a blocking wait for each token instead of the hybrid one that
-#        polls the fence for its last part; session 16);
-#      - KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 (token ids and positions in host memory, read over
-#        PCIe by each dispatch, instead of in device memory the host maps; session 16).
+#        2 at 8 rows a workgroup, a group a subgroup; 1.7x on lavapipe);
+#      - session 16's three, together (B = as before: blocking waits for each token, token ids
+#        and positions read over PCIe from host memory, barriers that always name the transfer
+#        stage): KINGLET_VK_FENCE_SPIN=0, KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 and
+#        KINGLET_VK_FULL_BARRIERS=1; each is a step of its own as well.
+#      KINGLET_VK_MATVEC_GROUP=2 alone (4 rows a workgroup: two subgroups a group, meeting in
+#      shared memory) and ROWS=16,GROUP=4 are steps too.
 #      Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
 #      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
 #      KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level);
@@ -25,11 +26,13 @@
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
 # Arguments choose steps: devices, tests, profile, depth, clocks (SM clock and load while generating),
 # ab:K=V or ab:K=V,K2=V2 (any switches), base; default: all of the above but clocks.
-# GPU_CHECK_REPS (3), GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs, e.g.
-# "--presets qwen2.5-0.5b --types Q4_K_M" for one shape), GPU_CHECK_BASE_ARGS (the base
-# step's; by default both shapes in Q4_K_M and Q8_0: the figures issue 6 asks for) and
-# GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test) size it. All steps: about 8 minutes on an H200
-# (the tests 100 s, an A/B of one shape 10 s, the base step 110 s).
+# GPU_CHECK_REPS (3: the depth and base steps), GPU_CHECK_AB_REPS (2: the switch A/Bs),
+# GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs, e.g. "--presets qwen2.5-0.5b
+# --types Q4_K_M" for one shape), GPU_CHECK_BASE_ARGS (the base step's; by default both shapes in
+# Q4_K_M and Q8_0: the figures issue 6 asks for) and GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test)
+# size it. All steps: about 8 minutes on an H200, estimated from session 14's step times (the
+# tests 100 s; a run of ab.sh on the four shapes about 25 s a shape at 3 reps, most of it loading
+# the model, so about 80 s for an A/B at 2 reps and 110 s for the base step).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,9 +67,9 @@ synth() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth ab:KINGLET_VK_NO_FUSION=1 ab:KINGLET_VK_MATVEC_GROUP=2
-                                 ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2
-                                 ab:KINGLET_VK_FENCE_SPIN=0 ab:KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 base)
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth
+                                 ab:KINGLET_VK_FENCE_SPIN=0,KINGLET_VK_INPUTS_IN_HOST_MEMORY=1,KINGLET_VK_FULL_BARRIERS=1
+                                 ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2 ab:KINGLET_VK_NO_FUSION=1 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"
@@ -104,7 +107,7 @@ PY
       ;;
     ab:*)  # ab:K=V or ab:K=V,K2=V2 (several switches at once)
       timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli" --b "$k/bin/kinglet-cli" --env-b "$(tr , ' ' <<< "${step#ab:}")" \
-        --backend vulkan -r "$reps" ${GPU_CHECK_AB_ARGS:-} ;;
+        --backend vulkan -r "${GPU_CHECK_AB_REPS:-2}" ${GPU_CHECK_AB_ARGS:-} ;;
     base)  # A = the packed baseline build, B = this one
       if [ -x "$k/bin/kinglet-cli-base" ]; then
         timeout 200 bash "$repo/bench/ab.sh" --a "$k/bin/kinglet-cli-base" --b "$k/bin/kinglet-cli" \

@@ -10,7 +10,7 @@ packages=(
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qtquick-dialogs qml6-module-qtcore libqt6sql6-sqlite
   libsentencepiece-dev libicu-dev nlohmann-json3-dev
-  libvulkan-dev glslc mesa-vulkan-drivers
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   time
   desktop-file-utils appstream
 )

@@ -14,6 +14,7 @@
 #include <immintrin.h>
 #endif
 
+#include "util/env_flag.h"
 #include "util/error.h"
 
 namespace kinglet::vk {
@@ -39,6 +40,12 @@ CommandSequence::CommandSequence(const VulkanDevice& dev) : dev_(dev), profiler_
     check(f.vkCreateFence(dev.handle(), &fci, nullptr, &fence_), "vkCreateFence");
     // Tests: the device is "lost" at this submission (a real loss cannot be caused on demand).
     if (const char* env = std::getenv("KINGLET_VK_LOSE_DEVICE_AT_SUBMIT")) lose_at_submit_ = std::strtoull(env, nullptr, 10);
+    // Barriers that name the compute and transfer stages whatever the commands around them
+    // (as before session 16; A/B runs).
+    full_barriers_ = env_flag("KINGLET_VK_FULL_BARRIERS");
+    // Tests: no barriers between commands, so that the validation layer's check is seen to
+    // catch what they prevent (test_vulkan_sync).
+    drop_barriers_ = env_flag("KINGLET_VK_TEST_DROP_BARRIERS");
     // Spinning takes a core; on a CPU-type device (lavapipe) that core runs the shaders.
     spin_ = dev.info().type != "cpu";
     if (const char* env = std::getenv("KINGLET_VK_FENCE_SPIN")) spin_ = std::string(env) != "0";
@@ -161,21 +168,49 @@ void CommandSequence::copy(const Buffer& src, size_t src_offset, const Buffer& d
     pending_.push_back(c);
 }
 
+namespace {
+// The writes, and all accesses, that commands of these stages (compute, transfer) make.
+VkAccessFlags writes_of(VkPipelineStageFlags stages) {
+    return (stages & VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT ? VK_ACCESS_SHADER_WRITE_BIT : 0) |
+           (stages & VK_PIPELINE_STAGE_TRANSFER_BIT ? VK_ACCESS_TRANSFER_WRITE_BIT : 0);
+}
+VkAccessFlags accesses_of(VkPipelineStageFlags stages) {
+    return writes_of(stages) | (stages & VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT ? VK_ACCESS_SHADER_READ_BIT : 0) |
+           (stages & VK_PIPELINE_STAGE_TRANSFER_BIT ? VK_ACCESS_TRANSFER_READ_BIT : 0);
+}
+}  // namespace
+
 void CommandSequence::record() {
     const Functions& f = dev_.fn();
     check(f.vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};  // may be submitted again
     check(f.vkBeginCommandBuffer(cmd_, &bi), "vkBeginCommandBuffer");
     if (profiler_) profiler_->begin(cmd_);
-    const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-    for (const Command& c : pending_) {
-        if (c.barrier_before) {  // every write before it visible to every command after
+    const VkPipelineStageFlags compute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, transfer = VK_PIPELINE_STAGE_TRANSFER_BIT;
+    const auto stage_of = [&](const Command& c) { return c.pipeline ? compute : transfer; };
+    // A barrier waits for every earlier command of its source stages, so these are the stages
+    // of all commands so far; it holds back the commands up to the next barrier (later ones
+    // wait at that one), so its destination stages are theirs. Between dispatches (all of a
+    // decode step but the logits' copy) that is compute to compute: no transfer stage to drain.
+    std::vector<VkPipelineStageFlags> until_next(pending_.size());
+    VkPipelineStageFlags after = 0;
+    for (size_t i = pending_.size(); i-- > 0;) {
+        after |= stage_of(pending_[i]);
+        until_next[i] = after;
+        if (pending_[i].barrier_before) after = 0;
+    }
+    VkPipelineStageFlags before = 0;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        const Command& c = pending_[i];
+        if (c.barrier_before && !drop_barriers_) {  // every write before it visible to every command after
+            const VkPipelineStageFlags src = full_barriers_ ? compute | transfer : before;
+            const VkPipelineStageFlags dst = full_barriers_ ? compute | transfer : until_next[i];
             VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-            mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-            mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
-                               VK_ACCESS_TRANSFER_WRITE_BIT;
-            f.vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+            mb.srcAccessMask = writes_of(src);
+            mb.dstAccessMask = accesses_of(dst);
+            f.vkCmdPipelineBarrier(cmd_, src, dst, 0, 1, &mb, 0, nullptr, 0, nullptr);
         }
+        before |= stage_of(c);
         if (!c.pipeline) {
             f.vkCmdCopyBuffer(cmd_, c.src, c.dst, 1, &c.region);
             continue;
@@ -189,10 +224,11 @@ void CommandSequence::record() {
     }
     // The host reads results (logits, downloads) once the fence says the work is done:
     // make the device's writes visible to it.
+    const VkPipelineStageFlags src = full_barriers_ ? compute | transfer : before;
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.srcAccessMask = writes_of(src);
     mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-    f.vkCmdPipelineBarrier(cmd_, stages, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+    f.vkCmdPipelineBarrier(cmd_, src, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
     check(f.vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
     recorded_ = pending_;
     ++n_recordings_;

@@ -83,6 +83,8 @@ private:
     // Hybrid waits (wait_for_fence): on unless the device is CPU-type (KINGLET_VK_FENCE_SPIN=0|1
     // overrides), and how long the last submission of a reused command buffer took (0: unknown).
     bool spin_ = false;
+    bool full_barriers_ = false;  // KINGLET_VK_FULL_BARRIERS=1
+    bool drop_barriers_ = false;  // KINGLET_VK_TEST_DROP_BARRIERS=1 (tests only)
     int64_t reused_ns_ = 0;
     size_t lose_at_submit_ = 0;  // KINGLET_VK_LOSE_DEVICE_AT_SUBMIT (tests); 0: never
     std::unique_ptr<DispatchProfiler> profiler_;  // KINGLET_VK_PROFILE=1 only
