@@ -6,31 +6,34 @@
 #   2. the Vulkan tests on the GPU (its shaders differ from lavapipe's: tensor cores, 32-wide
 #      subgroups, split-K on the tensor-core kernel);
 #   3. a profile (GPU time per shader) of the 0.5B Q4_K_M shape;
-#   4. generation after 2048 tokens of context (depth: decode attention over many keys);
-#   5. A/B speed runs (bench/ab.sh, A = defaults, on both shapes in Q4_K_M and Q8_0) of the
+#   4. A/B speed runs (bench/ab.sh, A = defaults, on both shapes in Q4_K_M and Q8_0) of the
 #      switches whose defaults wait on a GPU measurement:
-#      - KINGLET_VK_NO_FUSION=1 (decode fusion off: session 14 found generation 4-9 % slower
-#        than session 8's on Q8_0 and on the 1B shape);
-#      - KINGLET_VK_MATVEC_GROUP (rows a subgroup sums together, reading their activations once:
-#        2 at 8 rows a workgroup, a group a subgroup; 1.7x on lavapipe);
 #      - session 16's three, together (B = as before: blocking waits for each token, token ids
 #        and positions read over PCIe from host memory, barriers that always name the transfer
 #        stage): KINGLET_VK_FENCE_SPIN=0, KINGLET_VK_INPUTS_IN_HOST_MEMORY=1 and
-#        KINGLET_VK_FULL_BARRIERS=1; each is a step of its own as well.
-#      KINGLET_VK_MATVEC_GROUP=2 alone (4 rows a workgroup: two subgroups a group, meeting in
-#      shared memory) and ROWS=16,GROUP=4 are steps too.
-#      Settled on an H200 in session 14, and runnable as steps: KINGLET_VK_SPLIT_K=1,
-#      KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
-#      KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level);
-#   6. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
+#        KINGLET_VK_FULL_BARRIERS=1; each is a step of its own as well;
+#      - KINGLET_VK_MATVEC_GENERIC=1 (session 17; B = as before: every decode dispatch on one
+#        pipeline holding the code of all the fused modes and of up to 4 tokens; A = a pipeline
+#        per set of modes, and for one token in a decode step, so that a plain product carries
+#        no rotation or pairing code, nor the registers of 4 tokens' sums; 1.5x for decode on lavapipe);
+#      - KINGLET_VK_MATVEC_ROWS=8,GROUP=2 (rows a subgroup sums together, reading their
+#        activations once, a group a subgroup; 1.7x on lavapipe).
+#   5. with a baseline in the pack (GPU_PACK_BASE_REV), this build against it (step `base`).
+# Steps that are not defaults (to fit 540 s): `depth` (generation at depths 0 and 2048, then a
+# profile at 2048; session 14 measured it), `clocks`, and any `ab:` switch, e.g.
+# KINGLET_VK_NO_FUSION=1 (session 14 found generation 4-9 % slower than session 8's on Q8_0 and
+# on the 1B shape), KINGLET_VK_MATVEC_GROUP=2 alone (4 rows a workgroup: two subgroups a group,
+# meeting in shared memory) or ROWS=16,GROUP=4. Settled on an H200 in session 14:
+# KINGLET_VK_SPLIT_K=1, KINGLET_MAX_BATCH=256 or 1024, KINGLET_VK_MATVEC_ROWS=8 or 16 (all slower),
+# KINGLET_VK_MATVEC_WIDE=2048 and KINGLET_VK_NO_PROMPT_ATTENTION=1 (noise level).
 # Everything goes to stdout and to $OUT/gpu_check.log (the device tool returns $OUT).
 # Arguments choose steps: devices, tests, profile, depth, clocks (SM clock and load while generating),
-# ab:K=V or ab:K=V,K2=V2 (any switches), base; default: all of the above but clocks.
+# ab:K=V or ab:K=V,K2=V2 (any switches), base; default: all of the above but depth and clocks.
 # GPU_CHECK_REPS (3: the depth and base steps), GPU_CHECK_AB_REPS (2: the switch A/Bs),
 # GPU_CHECK_AB_ARGS (bench/ab.sh arguments of the switch A/Bs, e.g. "--presets qwen2.5-0.5b
 # --types Q4_K_M" for one shape), GPU_CHECK_BASE_ARGS (the base step's; by default both shapes in
 # Q4_K_M and Q8_0: the figures issue 6 asks for) and GPU_CHECK_TEST_TIMEOUT (150 s a Vulkan test)
-# size it. All steps: about 8 minutes on an H200, estimated from session 14's step times (the
+# size it. The default steps: about 8 minutes on an H200, estimated from session 14's step times (the
 # tests 100 s; a run of ab.sh on the four shapes about 25 s a shape at 3 reps, most of it loading
 # the model, so about 80 s for an A/B at 2 reps and 110 s for the base step).
 #   bash bench/gpu_check.sh devices ab:KINGLET_VK_SPLIT_K=1
@@ -67,9 +70,9 @@ synth() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile depth
+[ ${#steps[@]} -gt 0 ] || steps=(devices tests profile
                                  ab:KINGLET_VK_FENCE_SPIN=0,KINGLET_VK_INPUTS_IN_HOST_MEMORY=1,KINGLET_VK_FULL_BARRIERS=1
-                                 ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2 ab:KINGLET_VK_NO_FUSION=1 base)
+                                 ab:KINGLET_VK_MATVEC_GENERIC=1 ab:KINGLET_VK_MATVEC_ROWS=8,KINGLET_VK_MATVEC_GROUP=2 base)
 step_start=$(date +%s)
 for step in "${steps[@]}"; do
   echo "== $step ($(( $(date +%s) - step_start )) s in)"

@@ -66,7 +66,19 @@ layout(push_constant) uniform P {
 // compiler then drops every other type's code, which keeps registers free for loads in flight.
 layout(constant_id = 0) const uint WEIGHT_TYPE = 0u;
 
+// The modes whose code this pipeline holds (bits: 1 the folded norm, 2 the gate|up pairing, 4
+// the Q|K|V rotation): the host builds one pipeline per combination it dispatches, so that
+// each holds only its own code and registers (7: all, the push constants choosing; the
+// switch KINGLET_VK_MATVEC_GENERIC=1 runs every dispatch on that one).
+layout(constant_id = 4) const uint MODES = 7u;
+bool norm_on() { return (MODES & 1u) != 0u && p.norm != 0u; }
+bool glu_on() { return (MODES & 2u) != 0u && p.glu != 0u; }
+bool rope_on() { return (MODES & 4u) != 0u && p.rope_head_dim != 0u; }
+
 const uint TT = 4u;
+// Tokens a dispatch of this pipeline takes at most: TT, or 1 for a decode step's pipelines,
+// whose per-token sums and loops then shrink to one (registers, and no loop over tokens).
+layout(constant_id = 5) const uint TOKENS = 4u;
 #if MATVEC_SUBGROUP
 // Rows per workgroup: a group of GROUP rows (below) per subgroup where subgroups are narrower
 // than 32 (chosen by the host from the device's subgroup size), so that no row's lanes meet in
@@ -117,8 +129,8 @@ const uint GROUP = 1u;
 // no norm into F16 weights: their rounding is of the normalised values, known only once
 // inv_rms is.
 void rows_partial(uint r[GROUP_MAX], uint lane, uint n_lanes, uint nt, out float acc[GROUP_MAX][TT], out float ss[TT]) {
-    const bool f16_act = WEIGHT_TYPE == T_F16, norm = p.norm != 0u;
-    for (uint t = 0u; t < TT; ++t) {
+    const bool f16_act = WEIGHT_TYPE == T_F16, norm = norm_on();
+    for (uint t = 0u; t < TOKENS; ++t) {
         ss[t] = 0.0;
         [[unroll]] for (uint i = 0u; i < GROUP_MAX; ++i) acc[i][t] = 0.0;
     }
@@ -130,7 +142,7 @@ void rows_partial(uint r[GROUP_MAX], uint lane, uint n_lanes, uint nt, out float
         // The products are written out here rather than in a function taking w: an array passed
         // by value is copied, and some compilers (llvmpipe's) then keep it in memory, which
         // made decode ten times slower there.
-        for (uint t = 0u; t < TT; ++t) {
+        for (uint t = 0u; t < TOKENS; ++t) {
             if (t >= nt) break;
             const uint xb = p.x_off + t * p.n_in + s * 32u;
             const bool whole = (xb & 3u) == 0u && n_valid == 32u;
@@ -154,7 +166,7 @@ void rows_partial(uint r[GROUP_MAX], uint lane, uint n_lanes, uint nt, out float
 }
 
 // A row's sum for token t, given its lanes' sums of W (x * g) and of x * x.
-float finish(float acc, float ss) { return p.norm != 0u ? acc / sqrt(ss / float(p.n_in) + p.eps) : acc; }
+float finish(float acc, float ss) { return norm_on() ? acc / sqrt(ss / float(p.n_in) + p.eps) : acc; }
 
 #include "matvec_epilogue.glsl"
 
@@ -165,19 +177,19 @@ shared float red[TT * 128u], red_ss[TT * 128u];
 void main() {
     const uint tid = gl_LocalInvocationID.x, lane = tid % LANES, g = tid / LANES;
     const uint r = row_of(g);
-    const uint nt = min(TT, p.n_tokens);
+    const uint nt = min(TOKENS, p.n_tokens);
     float acc[GROUP_MAX][TT], ss[TT];
     const uint rs[GROUP_MAX] = uint[GROUP_MAX](r, 0u, 0u, 0u);
     if (r < p.n_rows) rows_partial(rs, lane, LANES, nt, acc, ss);
-    else for (uint t = 0u; t < TT; ++t) acc[0][t] = ss[t] = 0.0;
-    for (uint t = 0u; t < TT; ++t) {
+    else for (uint t = 0u; t < TOKENS; ++t) acc[0][t] = ss[t] = 0.0;
+    for (uint t = 0u; t < TOKENS; ++t) {
         red[t * 128u + tid] = acc[0][t];
         red_ss[t * 128u + tid] = ss[t];
     }
     barrier();
     for (uint stride = LANES / 2u; stride > 0u; stride >>= 1) {
         if (lane < stride)
-            for (uint t = 0u; t < TT; ++t)
+            for (uint t = 0u; t < TOKENS; ++t)
                 if (t < nt) {
                     red[t * 128u + tid] += red[t * 128u + tid + stride];
                     red_ss[t * 128u + tid] += red_ss[t * 128u + tid + stride];
@@ -203,7 +215,7 @@ void main() {
     // narrow subgroups with big groups get there: 4-wide ones, 256 invocations, groups of 4).
     const uint groups = ROWS / GROUP;
     const uint shares = clamp(n_sg / groups, 1u, 128u / ROWS), share = sg / groups;
-    const uint nt = min(TT, p.n_tokens);
+    const uint nt = min(TOKENS, p.n_tokens);
     if (share < shares) {
         for (uint k = sg % groups; k < groups; k += min(n_sg, groups)) {
             // Rows past the end (a ragged last group) read the last row again and are dropped.
@@ -217,20 +229,20 @@ void main() {
             if (!any) continue;  // the same for the whole subgroup
             float acc[GROUP_MAX][TT], ss[TT];
             rows_partial(rl, share * width + gl_SubgroupInvocationID, shares * width, nt, acc, ss);
-            for (uint t = 0u; t < TT; ++t)
+            for (uint t = 0u; t < TOKENS; ++t)
                 if (t < nt) {
                     [[unroll]] for (uint i = 0u; i < GROUP; ++i) acc[i][t] = subgroupAdd(acc[i][t]);
-                    if (p.norm != 0u) ss[t] = subgroupAdd(ss[t]);
+                    if (norm_on()) ss[t] = subgroupAdd(ss[t]);
                 }
             if (subgroupElect()) {
                 [[unroll]] for (uint i = 0u; i < GROUP; ++i) {
                     const uint g = k * GROUP + i;
                     if (rs[i] >= p.n_rows) continue;
                     if (shares == 1u) {
-                        for (uint t = 0u; t < TT; ++t)
+                        for (uint t = 0u; t < TOKENS; ++t)
                             if (t < nt) emit(g, rs[i], t, finish(acc[i][t], ss[t]));
                     } else {
-                        for (uint t = 0u; t < TT; ++t) {
+                        for (uint t = 0u; t < TOKENS; ++t) {
                             share_sum[(g * shares + share) * TT + t] = acc[i][t];
                             share_ss[(g * shares + share) * TT + t] = ss[t];
                         }

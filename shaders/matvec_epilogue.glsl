@@ -52,11 +52,11 @@ uint quad_row(uint j, uint u) {
 
 // The row that the workgroup's row g is, p.n_rows where there is none.
 uint row_of(uint g) {
-    if (p.glu != 0u) {
+    if (glu_on()) {
         const uint half_rows = ROWS / 2u, i = group_index() * half_rows + g % half_rows;
         return i >= p.end0 ? p.n_rows : g < half_rows ? i : p.end0 + i;
     }
-    if (p.rope_head_dim != 0u) {
+    if (rope_on()) {
         const uint j = group_index() * (ROWS / 4u) + g / 4u;
         return 4u * j >= p.n_rows ? p.n_rows : quad_row(j, g % 4u);
     }
@@ -68,7 +68,7 @@ shared float row_val[32u * TT];
 
 // Row r's sum v for token t, the workgroup's row g.
 void emit(uint g, uint r, uint t, float v) {
-    if (p.glu == 0u && p.rope_head_dim == 0u) store(r, t, v);
+    if (!glu_on() && !rope_on()) store(r, t, v);
     else row_val[g * TT + t] = with_bias(r, v);
 }
 
@@ -116,9 +116,9 @@ void rope_finish(uint nt) {
 
 // After the rows' sums are emitted; called by the whole workgroup (the modes are the same for all).
 void epilogue_finish(uint nt) {
-    if (p.glu == 0u && p.rope_head_dim == 0u) return;
+    if (!glu_on() && !rope_on()) return;
     barrier();
-    if (p.glu != 0u) glu_finish(nt);
+    if (glu_on()) glu_finish(nt);
     else rope_finish(nt);
 }
 

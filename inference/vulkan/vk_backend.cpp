@@ -65,6 +65,7 @@ VulkanBackend::VulkanBackend(std::unique_ptr<vk::VulkanDevice> device) : dev_(st
     }
     coopmat_ = info.coopmat_f16;
     fuse_ = !env_flag("KINGLET_VK_NO_FUSION");
+    generic_matvec_ = env_flag("KINGLET_VK_MATVEC_GENERIC");
     static_assert(sizeof(MatvecPush) <= 128, "more push constants than every device allows");
     seq_ = std::make_unique<vk::CommandSequence>(*dev_);
     // Every shader is created now, so a driver that rejects one fails here, before any work.
@@ -251,16 +252,10 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
     if (wt.row_bytes + align_ > max_range_) throw Error("Vulkan backend: a row of '" + t.name + "' exceeds a binding");
     // The matrix pipelines of this type (shared by every weight of the type), created now so
     // that a shader the driver rejects fails the load.
-    auto& pipes = type_pipelines_[t.type];
-    if (!pipes.matvec) {
+    TypePipelines& pipes = type_pipelines_[t.type];
+    if (!pipes.matmul) {
         const uint32_t id = uint32_t(t.type);
-        auto make_matvec = [&](uint32_t threads) {
-            return std::make_shared<vk::Pipeline>(*dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
-                                                  std::vector<uint32_t>{id, matvec_rows_, threads, matvec_group_},
-                                                  type_name(t.type) + (threads > 128 ? " wide" : ""));
-        };
-        pipes.matvec = make_matvec(128);
-        if (wide_rows_ > 0) pipes.matvec_wide = make_matvec(256);
+        make_matvec(t.type, matvec_load_variant(), pipes);
         auto make_matmul = [&] {
             return std::make_shared<vk::Pipeline>(*dev_, matmul_shader(t.type), 4, sizeof(MatmulPush), 0b100,
                                                   std::vector<uint32_t>{id}, type_name(t.type));
@@ -275,9 +270,63 @@ VulkanBackend::Weight VulkanBackend::describe(const TensorInfo& t) {
             pipes.matmul = make_matmul();
         }
     }
-    wt.matvec = pipes.matvec_wide && wt.n_in >= wide_rows_ ? pipes.matvec_wide : pipes.matvec;
-    wt.matmul = pipes.matmul;
+    wt.pipelines = &pipes;
+    wt.wide = wide_rows_ > 0 && wt.n_in >= wide_rows_;
     return wt;
+}
+
+// The decode pipeline made at load for weights of this type, so that a driver that rejects the
+// kernel fails the load: the plain one for a decode step (every model's attention output
+// projection takes it), or the one holding every mode and up to 4 tokens with
+// KINGLET_VK_MATVEC_GENERIC=1.
+// The others (the norm, gate|up and Q|K|V folded in; batches of 2-4 tokens) are made on first
+// use: each costs a compilation (seconds on lavapipe), and a test of one product uses one.
+uint32_t VulkanBackend::matvec_load_variant() const {
+    return generic_matvec_ ? kMatvecAllModes | kMatvecManyTokens : 0;
+}
+
+// For the profile (KINGLET_VK_PROFILE=1): "+norm +rope", "x4" for up to 4 tokens.
+std::string VulkanBackend::matvec_variant_label(uint32_t variant) {
+    std::string s;
+    if ((variant & kMatvecAllModes) == kMatvecAllModes) s += " all modes";
+    else {
+        if (variant & kMatvecNorm) s += " +norm";
+        if (variant & kMatvecGlu) s += " +glu";
+        if (variant & kMatvecRope) s += " +rope";
+    }
+    if (variant & kMatvecManyTokens) s += " x4";
+    return s;
+}
+
+size_t VulkanBackend::matvec_pipeline_count() const {
+    size_t n = 0;
+    for (const auto& [type, pipes] : type_pipelines_)
+        for (int v = 0; v < 16; ++v) n += (pipes.matvec[v] ? 1 : 0) + (pipes.matvec_wide[v] ? 1 : 0);
+    return n;
+}
+
+// The decode pipelines of one type for one variant (128 invocations, and 256 with wide_rows_).
+void VulkanBackend::make_matvec(GgmlType type, uint32_t variant, TypePipelines& pipes) {
+    const uint32_t modes = variant & kMatvecAllModes, tokens = variant & kMatvecManyTokens ? kMatvecTokens : 1;
+    auto make = [&](uint32_t threads) {
+        return std::make_shared<vk::Pipeline>(
+            *dev_, matvec_shader_, 11, sizeof(MatvecPush), 0b11100,
+            std::vector<uint32_t>{uint32_t(type), matvec_rows_, threads, matvec_group_, modes, tokens},
+            type_name(type) + matvec_variant_label(variant) + (threads > 128 ? " wide" : ""));
+    };
+    pipes.matvec[variant] = make(128);
+    if (wide_rows_ > 0) pipes.matvec_wide[variant] = make(256);
+}
+
+// The decode pipeline for dispatch p over weights w: the one holding exactly p's modes, for one
+// token or up to four; made now if it is the first such dispatch.
+const vk::Pipeline& VulkanBackend::matvec_pipeline(const Weight& w, const MatvecPush& p) {
+    const uint32_t modes = (p.norm ? kMatvecNorm : 0) | (p.glu ? kMatvecGlu : 0) | (p.rope_head_dim ? kMatvecRope : 0);
+    const uint32_t variant =
+        generic_matvec_ ? kMatvecAllModes | kMatvecManyTokens : modes | (p.n_tokens > 1 ? kMatvecManyTokens : 0);
+    TypePipelines& pipes = *w.pipelines;
+    if (!pipes.matvec[variant]) make_matvec(w.type, variant, pipes);
+    return *(w.wide ? pipes.matvec_wide : pipes.matvec)[variant];
 }
 
 const vk::Buffer& VulkanBackend::floats(const TensorInfo& t) {

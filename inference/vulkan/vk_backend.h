@@ -59,6 +59,8 @@ public:
     size_t hybrid_wait_count() const { return seq_->hybrid_waits(); }  // submissions waited for asleep, then polling
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
+    size_t weight_type_count() const { return type_pipelines_.size(); }  // weight types with pipelines
+    size_t matvec_pipeline_count() const;  // decode pipelines created, over every type and mode set
     uint32_t matvec_group() const { return matvec_group_; }
     // Invocations of the decode workgroups for rows of n_in values (256: two subgroups a row).
     uint32_t matvec_threads(int64_t n_in) const { return wide_rows_ > 0 && n_in >= wide_rows_ ? 256 : 128; }
@@ -71,6 +73,15 @@ public:
     static bool supports_weight_type(GgmlType type);
 
 private:
+    // One weight type's matrix kernels, shared by its weights. The decode kernel comes in one
+    // pipeline per set of modes a dispatch uses (MODES in matvec.glsl, kMatvecNorm | kMatvecGlu
+    // | kMatvecRope), each holding only its own code, for one token (a decode step) or up to
+    // kMatvecTokens (TOKENS; index + kMatvecManyTokens); kMatvecAllModes + kMatvecManyTokens
+    // holds it all (the switch KINGLET_VK_MATVEC_GENERIC=1). matvec_wide: 256-invocation
+    // workgroups, only with wide_rows_.
+    struct TypePipelines {
+        std::shared_ptr<vk::Pipeline> matvec[16], matvec_wide[16], matmul;
+    };
     struct Weight {
         // Weights read by one decode dispatch (Q|K|V, gate|up) share a buffer, rows back to
         // back (upload_together); base is the byte offset of this one's first row.
@@ -79,7 +90,8 @@ private:
         GgmlType type;
         int64_t n_in = 0, n_rows = 0;
         size_t row_bytes = 0;
-        std::shared_ptr<vk::Pipeline> matvec, matmul;  // specialised for `type`
+        TypePipelines* pipelines = nullptr;  // of `type` (type_pipelines_ holds them)
+        bool wide = false;                         // rows long enough for matvec_wide
     };
     // A binding that starts at byte `offset` of `buf`: the aligned range bound and the bytes
     // left between the range's start and `offset` (shaders add them back).
@@ -118,6 +130,10 @@ private:
     bool matvec_fits(int n_tokens, const MatmulPart* first, const MatmulPart* last);
     bool matvec_parts(Act in, int n_tokens, const MatmulPart* first, const MatmulPart* last, const FusedNorm& norm,
                       const RowPairing& pairing, int in_row0 = 0);
+    uint32_t matvec_load_variant() const;
+    static std::string matvec_variant_label(uint32_t variant);
+    void make_matvec(GgmlType type, uint32_t variant, TypePipelines& pipes);
+    const vk::Pipeline& matvec_pipeline(const Weight& w, const vk::MatvecPush& p);
     void dispatch_matvec(const Weight& w, const vk::MatvecPush& p, const vk::BufferRange& wr, const vk::BufferRange& xr,
                          const vk::BufferRange (&ys)[3], const vk::BufferRange (&bs)[3], const FusedNorm& norm,
                          const vk::Buffer& freqs);
@@ -148,6 +164,7 @@ private:
     int64_t wide_rows_ = 0;
     bool coopmat_ = false;                  // prompts on tensor cores (matmul_coopmat.comp)
     bool fuse_ = true;  // decode folds norms, the FFN activation and RoPE into matvec (KINGLET_VK_NO_FUSION=1: not)
+    bool generic_matvec_ = false;  // every decode dispatch on the all-modes pipeline (KINGLET_VK_MATVEC_GENERIC=1)
     vk::Buffer acts_[10];
     size_t act_floats_[10] = {};
     std::vector<vk::Buffer> k_cache_, v_cache_;  // per layer: n_ctx rows of kv_dim halves
@@ -166,10 +183,7 @@ private:
     size_t positions_used_ = 0;
     vk::Buffer readback_;  // host-visible: logits
     std::map<const TensorInfo*, Weight> weights_;
-    struct TypePipelines {  // one weight type's matrix kernels, shared by its weights
-        std::shared_ptr<vk::Pipeline> matvec, matvec_wide, matmul;  // matvec_wide: null unless wide_rows_
-    };
-    std::map<GgmlType, TypePipelines> type_pipelines_;
+    std::map<GgmlType, TypePipelines> type_pipelines_;  // nodes stay put: Weight points at them
     std::map<const TensorInfo*, vk::Buffer> floats_;
     std::map<std::vector<float>, vk::Buffer> rope_tables_;
 };

@@ -65,7 +65,7 @@ void VulkanBackend::multiply(const TensorInfo& wt, Act in, Act out, int n_tokens
                 if (sk.splits > 1) {
                     matmul_split_k(w, p, wb.range, xb.range, yb.range, bias, sk);
                 } else {
-                    seq_->dispatch(*w.matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p,
+                    seq_->dispatch(*w.pipelines->matmul, {wb.range, xb.range, yb.range, vk::whole(bias)}, &p,
                                    ceil_div(size_t(rows), kTile), ceil_div(size_t(nt), kTile));
                 }
             }
@@ -90,7 +90,7 @@ void VulkanBackend::matmul_split_k(const Weight& w, const MatmulPush& p, const v
     part.scale = 1.0f;
     part.k_split = sk.k_per_split;
     part.split_stride = outputs;
-    seq_->dispatch(*w.matmul, {wr, xr, vk::whole(parts), vk::whole(unused_)}, &part,
+    seq_->dispatch(*w.pipelines->matmul, {wr, xr, vk::whole(parts), vk::whole(unused_)}, &part,
                    ceil_div(p.n_rows, kTile), ceil_div(p.n_tokens, kTile), sk.splits);
     const MatmulReducePush rp{sk.splits, outputs, p.n_rows, p.n_tokens, p.y_off, p.y_stride,
                               p.y_col0, p.accumulate, p.has_bias, p.scale};
@@ -106,7 +106,7 @@ void VulkanBackend::dispatch_matvec(const Weight& w, const MatvecPush& p, const 
                                     const vk::BufferRange (&bs)[3], const FusedNorm& norm, const vk::Buffer& freqs) {
     uint32_t gx, gy;
     grid_1d(ceil_div(size_t(p.n_rows), matvec_rows_), gx, gy);
-    seq_->dispatch(*w.matvec,
+    seq_->dispatch(matvec_pipeline(w, p),
                    {wr, xr, ys[0], ys[1], ys[2], bs[0], bs[1], bs[2], vk::whole(norm.w ? *norm.w : unused_),
                     vk::whole(freqs), vk::whole(positions_)},
                    &p, gx, gy);

@@ -52,6 +52,10 @@ struct EltwisePush { uint32_t n, op, x_off, y_off; float cap; };
 constexpr uint32_t kOpAdd = 0, kOpSilu = 1, kOpGelu = 2, kOpSoftcap = 3;
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device has
 constexpr int kMatvecTokens = 4;        // TT in matvec.comp: batches up to this size take the decode kernel
+// matvec.glsl's MODES bits: the folded norm, the gate|up pairing, the Q|K|V rotation. A decode
+// pipeline's variant is its MODES, plus kMatvecManyTokens where it takes up to kMatvecTokens
+// tokens (TOKENS = 4) rather than one.
+constexpr uint32_t kMatvecNorm = 1, kMatvecGlu = 2, kMatvecRope = 4, kMatvecAllModes = 7, kMatvecManyTokens = 8;
 constexpr uint32_t kTile = 64;          // BM = BN in matmul.comp
 // Decode attention over more than kAttnSplitFrom keys is split into pieces, a workgroup each,
 // merged by the last piece to finish (attention.comp); up to kAttnMaxPieces per (token, head).

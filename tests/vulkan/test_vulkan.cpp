@@ -252,6 +252,8 @@ private slots:
     void decodeReusesRecordedCommands_data();
     void decodeReusesRecordedCommands();
     void decodeWaitsHybridWhereItSpins();
+    void decodeModePipelinesMatchGeneric_data();
+    void decodeModePipelinesMatchGeneric();
     void lostDeviceFallsBackToCpu();
 };
 
@@ -428,6 +430,61 @@ void TestVulkan::decodeWaitsHybridWhereItSpins() {
     }
     QVERIFY(!logits_by[0].empty());
     QVERIFY(logits_by[0] == logits_by[1]);
+}
+
+// Each decode dispatch runs on a pipeline built for just its modes (matvec.glsl's MODES: the
+// folded norm, gate|up, Q|K|V rotation, or none) and for one token or up to four (TOKENS), which
+// must give what the one pipeline holding every mode and four tokens gives
+// (KINGLET_VK_MATVEC_GENERIC=1): the prompt, two decode steps and a batch of three, on a
+// quantized file (norm folded in) and an F16 one (no norm folded: rows paired on XN).
+void TestVulkan::decodeModePipelinesMatchGeneric_data() {
+    QTest::addColumn<QString>("file");
+    QTest::newRow("tiny-llama-q4_k_m") << "tiny-llama-q4_k_m";
+    QTest::newRow("tiny-qwen2-f16") << "tiny-qwen2-f16";
+}
+
+void TestVulkan::decodeModePipelinesMatchGeneric() {
+    QFETCH(QString, file);
+    KINGLET_REQUIRE_SHARED(ref_path, "reference/" + file + ".fox.json");
+    KINGLET_REQUIRE_SHARED(model_path, "models/" + file + ".gguf");
+    std::ifstream in(ref_path.toStdString());
+    const json ref = json::parse(in);
+    auto m = Model::load(model_path.toStdString());
+    const auto prompt = ref["tokens"].get<std::vector<TokenId>>();
+    const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
+    QVERIFY(greedy.size() >= 5);
+    std::vector<float> logits_by[2];
+    size_t pipelines[2] = {0, 0}, types = 0;
+    for (int generic : {0, 1}) {
+        ScopedEnv env("KINGLET_VK_MATVEC_GENERIC", generic ? "1" : nullptr);
+        REQUIRE_VULKAN(backend);
+        Transformer tf(*m, int(prompt.size() + greedy.size()) + 8, std::move(backend));
+        const auto& vkb = dynamic_cast<const VulkanBackend&>(tf.backend());
+        std::vector<float> logits;
+        tf.forward(prompt.data(), int(prompt.size()), 0, logits, false);
+        logits_by[generic] = logits;
+        for (size_t j = 0; j < 2; ++j) {
+            tf.forward(&greedy[j], 1, int(prompt.size() + j), logits, false);
+            logits_by[generic].insert(logits_by[generic].end(), logits.begin(), logits.end());
+        }
+        // Then three tokens at once: the decode kernel's pipelines for up to four tokens.
+        tf.forward(&greedy[2], 3, int(prompt.size() + 2), logits, true);
+        logits_by[generic].insert(logits_by[generic].end(), logits.begin(), logits.end());
+        pipelines[generic] = vkb.matvec_pipeline_count();
+        types = vkb.weight_type_count();
+    }
+    // Generic: one decode pipeline a type. Otherwise one per type and variant used: plain, the
+    // norm (output matrix), gate|up and Q|K|V (with the norm, except for F16), for one token and
+    // for the batch of three.
+    QCOMPARE(pipelines[1], types);
+    QVERIFY2(pipelines[0] >= 6, qPrintable(QString("%1 pipelines, %2 types").arg(pipelines[0]).arg(types)));
+    double max = 0;
+    for (size_t i = 0; i < logits_by[0].size(); ++i)
+        max = std::max(max, double(std::fabs(logits_by[0][i] - logits_by[1][i])));
+    qInfo("%s: %zu decode pipelines (generic: %zu), logits differ by at most %g", qPrintable(file), pipelines[0],
+          pipelines[1], max);
+    QCOMPARE(logits_by[0].size(), logits_by[1].size());
+    QVERIFY2(max <= 1e-4, qPrintable(QString("max delta %1").arg(max)));
 }
 
 // The GPU lost mid-conversation (simulated: KINGLET_VK_LOSE_DEVICE_AT_SUBMIT, counted per
