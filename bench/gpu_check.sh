@@ -86,7 +86,8 @@ for step in "${steps[@]}"; do
         echo "$t: rc $? ($(grep -E '^Totals' "$out/$t.txt"))"
         grep -E '^FAIL|max rel diff' "$out/$t.txt" | head -20
       done ;;
-    profile)  # GPU time per shader: one 512-token prompt and 128 generated tokens, 0.5B Q4_K_M
+    profile)  # GPU time per shader and the host's gap between decode steps: one 512-token prompt
+              # and 128 generated tokens, 0.5B Q4_K_M
       KINGLET_VK_PROFILE=1 timeout 120 "$k/bin/kinglet-cli" bench -m "$(synth Q4_K_M)" -p 512 -n 128 -r 1 --backend vulkan ;;
     depth)  # generation at depths 0 and 2048 (0.5B Q4_K_M), then a profile at 2048
       for d in 0 2048; do

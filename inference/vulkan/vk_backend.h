@@ -57,6 +57,8 @@ public:
     size_t barrier_count() const { return seq_->barriers(); }  // between dispatches, recorded or reused
     size_t recording_count() const { return seq_->recordings(); }  // command buffers recorded, not reused
     size_t hybrid_wait_count() const { return seq_->hybrid_waits(); }  // submissions waited for asleep, then polling
+    size_t host_gap_count() const { return seq_->host_gaps(); }  // timed gaps between reused submissions
+    int64_t host_gap_ns() const { return seq_->host_gap_ns(); }  // their sum
     std::string matvec_shader() const { return matvec_shader_; }       // the decode kernel's build
     uint32_t matvec_rows() const { return matvec_rows_; }
     size_t weight_type_count() const { return type_pipelines_.size(); }  // weight types with pipelines

@@ -61,6 +61,10 @@ void DispatchProfiler::collect() {
     // used_ stays: a command buffer submitted again writes the same stamps.
 }
 
+void DispatchProfiler::host_gap(int64_t ns) {
+    if (host_gaps_ns_.size() < (size_t(1) << 20)) host_gaps_ns_.push_back(ns);
+}
+
 std::string DispatchProfiler::report() const {
     std::vector<std::pair<std::string, Total>> rows(totals_.begin(), totals_.end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
@@ -69,6 +73,13 @@ std::string DispatchProfiler::report() const {
     for (const auto& [name, t] : rows) {
         std::snprintf(line, sizeof line, "  %-28s %10.3f ms  %8llu dispatches  %8.2f us each\n", name.c_str(), t.ns / 1e6,
                       static_cast<unsigned long long>(t.count), t.count ? t.ns / 1e3 / double(t.count) : 0.0);
+        out += line;
+    }
+    if (!host_gaps_ns_.empty()) {  // the median: the first gaps after a recording run cold
+        std::vector<int64_t> gaps = host_gaps_ns_;
+        std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+        std::snprintf(line, sizeof line, "Host time between decode steps (GPU idle): %.1f us median of %zu\n",
+                      gaps[gaps.size() / 2] / 1e3, gaps.size());
         out += line;
     }
     return out;

@@ -24,6 +24,7 @@ public:
     void begin(VkCommandBuffer cmd);                          // a new command buffer starts
     void after_dispatch(VkCommandBuffer cmd, const std::string& shader);
     void collect();  // after the fence: read the stamps (again for a command buffer submitted again)
+    void host_gap(int64_t ns);  // CommandSequence::host_gap_ns: one gap between decode steps
     std::string report() const;
 
 private:
@@ -36,6 +37,7 @@ private:
     struct Total { double ns = 0; uint64_t count = 0; };
     std::map<std::string, Total> totals_;
     uint64_t submits_ = 0;
+    std::vector<int64_t> host_gaps_ns_;
 };
 
 }  // namespace kinglet::vk

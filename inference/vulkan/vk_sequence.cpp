@@ -254,11 +254,20 @@ void CommandSequence::submit_and_wait() {
     si.pCommandBuffers = &cmd_;
     if (lose_at_submit_ != 0 && n_submits_ + 1 >= lose_at_submit_)
         throw DeviceLost("Vulkan: vkQueueSubmit failed (VK_ERROR_DEVICE_LOST, simulated by KINGLET_VK_LOSE_DEVICE_AT_SUBMIT)");
+    using Clock = std::chrono::steady_clock;
+    if (reused && reused_done_at_ != Clock::time_point{}) {
+        const int64_t gap = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - reused_done_at_).count();
+        host_gap_ns_ += gap;
+        ++n_host_gaps_;
+        if (profiler_) profiler_->host_gap(gap);
+    }
     check(f.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
     wait_for_fence(reused);
     check(f.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
     ++n_submits_;
     if (profiler_) profiler_->collect();
+    // Timed from here, so that the profiler's own reading of its timestamps is not counted.
+    reused_done_at_ = reused ? Clock::now() : Clock::time_point{};
 }
 
 // A thread asleep in vkWaitForFences wakes some time after the GPU signals the fence, and in

@@ -6,6 +6,7 @@
 // it is recorded once and reused.
 #pragma once
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <initializer_list>
 #include <map>
@@ -40,6 +41,11 @@ public:
     size_t recordings() const { return n_recordings_; }  // command buffers recorded (not reused)
     size_t submits() const { return n_submits_; }
     size_t hybrid_waits() const { return n_hybrid_waits_; }  // waits done the hybrid way (wait_for_fence)
+    // Host time from the return of a reused submission's submit_and_wait (its fence seen) to
+    // the next reused submission: a decode step's share that the GPU idles through (reading
+    // the logits, choosing a token, walking the graph again). Summed, and how many such gaps.
+    int64_t host_gap_ns() const { return host_gap_ns_; }
+    size_t host_gaps() const { return n_host_gaps_; }
     // Drops the cached descriptor sets (and the recorded commands that use them); call before
     // destroying buffers they may name (a new buffer can reuse a destroyed one's handle).
     void forget_descriptors();
@@ -86,6 +92,10 @@ private:
     bool full_barriers_ = false;  // KINGLET_VK_FULL_BARRIERS=1
     bool drop_barriers_ = false;  // KINGLET_VK_TEST_DROP_BARRIERS=1 (tests only)
     int64_t reused_ns_ = 0;
+    // When the last submission's submit_and_wait returned, if it was a reused one (else unset).
+    std::chrono::steady_clock::time_point reused_done_at_{};
+    int64_t host_gap_ns_ = 0;
+    size_t n_host_gaps_ = 0;
     size_t lose_at_submit_ = 0;  // KINGLET_VK_LOSE_DEVICE_AT_SUBMIT (tests); 0: never
     std::unique_ptr<DispatchProfiler> profiler_;  // KINGLET_VK_PROFILE=1 only
 };
